@@ -1,0 +1,39 @@
+import type { AppInfo } from '../../../shared/app-info';
+import type { EngineApi } from '../../../shared/api/engine-api';
+import { SystemReport } from '../../../shared/hardware';
+import type { ArtifactsStore } from '../store/artifacts-store';
+import type { JobsStore } from '../store/jobs-store';
+import type { JobEventBus } from '../jobs/event-bus';
+import type { JobRunner } from '../jobs/runner';
+
+export interface EngineApiDeps {
+  info: AppInfo;
+  jobs: JobsStore;
+  artifacts: ArtifactsStore;
+  runner: JobRunner;
+  bus: JobEventBus;
+}
+
+export function createEngineApi(d: EngineApiDeps): EngineApi {
+  return {
+    app: { info: () => d.info },
+    jobs: {
+      list: (req) => d.jobs.list(req),
+      get: (id) => d.runner.get(id),
+      start: (req) => d.runner.start(req),
+      cancel: (id) => d.runner.cancel(id),
+      retry: (id) => d.runner.retry(id),
+      log: (id, tailBytes) => d.runner.readLog(id, tailBytes),
+      events: (signal) => d.bus.iterate(signal),
+    },
+    hardware: {
+      latestReport() {
+        const [job] = d.jobs.list({ kind: 'system-report', states: ['succeeded'], limit: 1 });
+        if (!job) return null;
+        const parsed = SystemReport.safeParse(job.result);
+        return parsed.success ? { report: parsed.data, jobId: job.id } : null;
+      },
+    },
+    artifacts: { list: (req) => d.artifacts.list(req) },
+  };
+}

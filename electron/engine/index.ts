@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppInfo } from '../../shared/app-info';
+import type { EngineApi } from '../../shared/api/engine-api';
+import { createEngineApi } from './api/engine-api';
+import { JobEventBus } from './jobs/event-bus';
+import { JobRunner, type WorkerEntry } from './jobs/runner';
+import { ArtifactsStore } from './store/artifacts-store';
+import { openDatabase, type Db } from './store/database';
+import { EnginesStore } from './store/engines-store';
+import { JobsStore } from './store/jobs-store';
+import { SettingsStore } from './store/settings-store';
+import { newId } from './util/ids';
+import { isPidAlive } from './util/processes';
+
+export interface EngineConfig {
+  dataDir: string;
+  host: AppInfo['host'];
+  version: string;
+  worker: WorkerEntry;
+  testJobs?: boolean;
+  /** How often this engine beats, serves cancel requests from other engines and picks up their changes. */
+  pollMs?: number;
+}
+
+export interface Engine {
+  api: EngineApi;
+  config: EngineConfig;
+  db: Db;
+  jobs: JobsStore;
+  artifacts: ArtifactsStore;
+  settings: SettingsStore;
+  runner: JobRunner;
+  bus: JobEventBus;
+  close(): Promise<void>;
+}
+
+/** An engine that has not beaten for this long is taken as dead even if its pid is alive (pid reuse after a reboot). */
+const ENGINE_STALE_MS = 30_000;
+
+/** Starts the engine: opens the store, recovers jobs orphaned by a crash, and starts the job runner. */
+export async function startEngine(config: EngineConfig): Promise<Engine> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = openDatabase(join(config.dataDir, 'whittle.db'));
+  const jobs = new JobsStore(db);
+  const artifacts = new ArtifactsStore(db);
+  const settings = new SettingsStore(db);
+  const engines = new EnginesStore(db);
+  const bus = new JobEventBus();
+  const ownerToken = newId('e');
+  engines.register(ownerToken, process.pid, config.host);
+
+  const runner = new JobRunner({ db, jobs, artifacts, bus, dataDir: config.dataDir, worker: config.worker, ownerToken, testJobs: config.testJobs ?? false });
+  await runner.recoverOrphans(engines.sweep(isPidAlive, ENGINE_STALE_MS));
+
+  const info: AppInfo = {
+    name: 'Whittle',
+    version: config.version,
+    dataDir: config.dataDir,
+    host: config.host,
+    platform: process.platform,
+    arch: process.arch,
+    testJobs: config.testJobs ?? false,
+  };
+  const api = createEngineApi({ info, jobs, artifacts, runner, bus });
+
+  let seen = jobs.now();
+  let ticks = 0;
+  const poll = setInterval(() => {
+    engines.heartbeat(ownerToken);
+    runner.serveCancelRequests();
+    for (const job of jobs.changedSince(seen, ownerToken)) {
+      seen = Math.max(seen, job.updatedAt);
+      bus.emit({ type: 'job', job });
+    }
+    if (++ticks % 10 === 0) void runner.recoverOrphans(engines.sweep(isPidAlive, ENGINE_STALE_MS)).then(() => runner.pump());
+  }, config.pollMs ?? 1000);
+  poll.unref();
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      clearInterval(poll);
+      await runner.shutdown();
+      engines.unregister(ownerToken);
+      db.close();
+    })());
+
+  return { api, config, db, jobs, artifacts, settings, runner, bus, close };
+}

@@ -1,0 +1,23 @@
+import type { JobInput, JobKind } from '../../../shared/jobs';
+
+/** How the supervisor schedules a kind. The code that runs it lives in ./kinds and only loads in the worker. */
+export interface JobKindSpec<K extends JobKind = JobKind> {
+  kind: K;
+  title: string;
+  /** Heavy jobs run one at a time per device; light jobs run beside them. */
+  heavy(input: JobInput<K>): boolean;
+  device(input: JobInput<K>): string;
+  /** Only registered when the engine is started with test jobs enabled. */
+  testOnly: boolean;
+}
+
+type SpecTable = { [K in JobKind]: JobKindSpec<K> };
+
+export const JOB_KIND_SPECS: SpecTable = {
+  'system-report': { kind: 'system-report', title: 'System report', heavy: () => false, device: () => 'cpu', testOnly: false },
+  'test.sleep': { kind: 'test.sleep', title: 'Test: sleep', heavy: (i) => i.heavy, device: () => 'cpu', testOnly: true },
+};
+
+export function specFor<K extends JobKind>(kind: K): JobKindSpec<K> {
+  return JOB_KIND_SPECS[kind];
+}

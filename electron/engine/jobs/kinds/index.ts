@@ -1,0 +1,15 @@
+import { StartJobRequest } from '../../../../shared/jobs';
+import type { JobOutput, WorkerContext } from '../worker-protocol';
+import { runSystemReport } from './system-report';
+import { runTestSleep } from './test-sleep';
+
+/** Runs one job inside the worker. The input was validated by the API; it is parsed again here because it crossed a process boundary. */
+export async function runJobKind(ctx: WorkerContext, kind: string, input: unknown): Promise<JobOutput> {
+  const req = StartJobRequest.parse({ kind, input });
+  switch (req.kind) {
+    case 'system-report':
+      return runSystemReport(ctx);
+    case 'test.sleep':
+      return runTestSleep(ctx, req.input);
+  }
+}

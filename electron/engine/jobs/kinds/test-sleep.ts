@@ -1,0 +1,22 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobInput } from '../../../../shared/jobs';
+import type { JobOutput, WorkerContext } from '../worker-protocol';
+
+/**
+ * Test-only: sleeps in steps, writing a partial output file as it goes, so tests can watch progress,
+ * cancel mid-way and check that the partial file never reaches the library.
+ */
+export async function runTestSleep(ctx: WorkerContext, input: JobInput<'test.sleep'>): Promise<JobOutput> {
+  const out = join(ctx.stagingDir, 'sleep-output.txt');
+  const stepMs = (input.seconds * 1000) / input.steps;
+  for (let i = 1; i <= input.steps; i++) {
+    await sleep(stepMs);
+    await appendFile(out, `step ${i}\n`);
+    ctx.log(`step ${i}/${input.steps}`);
+    if (input.failAt === i) throw new Error(`test.sleep was told to fail at step ${i}`);
+    ctx.progress(i / input.steps, `Step ${i} of ${input.steps}`);
+  }
+  return { result: { steps: input.steps }, artifacts: [{ file: 'sleep-output.txt', kind: 'test-output', name: 'sleep-output.txt' }] };
+}

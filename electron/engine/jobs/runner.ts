@@ -1,0 +1,354 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError, NotFoundError } from '../../../shared/api/router';
+import { isFinalJobState, type JobRecord, type StartJobRequest } from '../../../shared/jobs';
+import type { ArtifactsStore, NewArtifact } from '../store/artifacts-store';
+import type { Db } from '../store/database';
+import type { JobsStore } from '../store/jobs-store';
+import { sha256File } from '../util/files';
+import { newId } from '../util/ids';
+import { isOurWorker, killProcessTree } from '../util/processes';
+import type { JobEventBus } from './event-bus';
+import { JOB_KIND_SPECS } from './kind-specs';
+import type { StagedArtifact, StartMessage, WorkerMessage } from './worker-protocol';
+
+export interface WorkerEntry {
+  script: string;
+  execArgv: string[];
+}
+
+export interface JobRunnerOptions {
+  db: Db;
+  jobs: JobsStore;
+  artifacts: ArtifactsStore;
+  bus: JobEventBus;
+  dataDir: string;
+  worker: WorkerEntry;
+  ownerToken: string;
+  testJobs: boolean;
+  maxLightJobs?: number;
+  killGraceMs?: number;
+}
+
+interface RunningJob {
+  job: JobRecord;
+  /** Unset until the worker is forked. */
+  child?: ChildProcess;
+  cancelling: boolean;
+  done: Promise<void>;
+}
+
+const LOG_TAIL_IN_ERRORS = 20;
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * The job supervisor: persists jobs, runs each in its own worker process, streams progress and logs,
+ * commits a job's artifacts to the library only when it succeeds, and cleans up after cancel/failure.
+ */
+export class JobRunner {
+  private readonly running = new Map<string, RunningJob>();
+  private closed = false;
+
+  constructor(private readonly o: JobRunnerOptions) {}
+
+  jobDir(id: string): string {
+    return join(this.o.dataDir, 'jobs', id);
+  }
+
+  logPath(id: string): string {
+    return join(this.jobDir(id), 'job.log');
+  }
+
+  stagingDir(id: string): string {
+    return join(this.o.dataDir, 'staging', id);
+  }
+
+  get(id: string): JobRecord {
+    const job = this.o.jobs.get(id);
+    if (!job) throw new NotFoundError(`No job with id ${id}`);
+    return job;
+  }
+
+  start(req: StartJobRequest, retryOf: string | null = null): JobRecord {
+    if (this.closed) throw new ConflictError('The engine is shutting down');
+    const spec = JOB_KIND_SPECS[req.kind];
+    if (spec.testOnly && !this.o.testJobs) throw new NotFoundError(`Job kind ${req.kind} is only available with test jobs enabled`);
+    // The discriminated union guarantees input matches kind; the cast only bridges TypeScript's per-key typing.
+    const input = req.input as never;
+    const job = this.o.jobs.insert({
+      id: newId('j'),
+      kind: req.kind,
+      input: req.input,
+      heavy: spec.heavy(input),
+      device: spec.device(input),
+      retryOf,
+      ownerToken: this.o.ownerToken,
+      ownerPid: process.pid,
+    });
+    this.o.bus.emit({ type: 'job', job });
+    this.pump();
+    return this.get(job.id);
+  }
+
+  retry(id: string): JobRecord {
+    const old = this.get(id);
+    if (!isFinalJobState(old.state)) throw new ConflictError(`Job ${id} is still ${old.state}`);
+    return this.start({ kind: old.kind, input: old.input } as StartJobRequest, old.id);
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const own = this.o.jobs.ownership(id);
+    if (!own) throw new NotFoundError(`No job with id ${id}`);
+    if (isFinalJobState(own.state)) return this.get(id);
+    const local = this.running.get(id);
+    if (local) {
+      local.cancelling = true;
+      this.kill(local);
+      await local.done;
+      return this.get(id);
+    }
+    if (own.ownerToken === this.o.ownerToken || own.state === 'queued') {
+      if (this.o.jobs.finish(id, 'cancelled', { message: 'Cancelled before it started' })) this.emitJob(id);
+      if (own.state === 'queued') return this.get(id);
+    }
+    // Another live engine (the server, the app, another CLI) runs it: ask it, then wait for the outcome.
+    this.o.jobs.requestCancel(id);
+    for (let waited = 0; waited < 15_000; waited += 100) {
+      const job = this.get(id);
+      if (isFinalJobState(job.state)) return job;
+      await sleep(100);
+    }
+    throw new ConflictError(`Job ${id} did not stop within 15 s; the engine running it may be busy`);
+  }
+
+  /** Starts whatever queued jobs of this engine may run now. */
+  pump(): void {
+    if (this.closed) return;
+    const maxLight = this.o.maxLightJobs ?? 4;
+    for (const job of this.o.jobs.queuedFor(this.o.ownerToken)) {
+      if (job.heavy) {
+        if (this.o.jobs.runningHeavyOn(job.device) > 0) continue;
+      } else if ([...this.running.values()].filter((r) => !r.job.heavy).length >= maxLight) {
+        continue;
+      }
+      if (!this.o.jobs.claim(job.id, null)) continue;
+      const claimed = this.get(job.id);
+      this.o.bus.emit({ type: 'job', job: claimed });
+      this.launch(claimed);
+    }
+  }
+
+  /** Cancel requests made by other engines for jobs this engine runs. */
+  serveCancelRequests(): void {
+    for (const id of this.o.jobs.cancelRequestsFor(this.o.ownerToken)) void this.cancel(id);
+  }
+
+  /** Marks jobs of engines that are gone as interrupted and stops any worker they left behind. */
+  async recoverOrphans(liveOwnerTokens: readonly string[]): Promise<void> {
+    for (const orphan of this.o.jobs.orphans(liveOwnerTokens)) {
+      if (orphan.workerPid && isOurWorker(orphan.workerPid, orphan.id)) killProcessTree(orphan.workerPid, 'SIGKILL');
+      await rm(this.stagingDir(orphan.id), { recursive: true, force: true });
+      const message = orphan.state === 'running' ? 'Whittle stopped while this job was running' : 'Whittle stopped before this job started';
+      if (this.o.jobs.finish(orphan.id, 'interrupted', { error: message, message: 'Interrupted' })) this.emitJob(orphan.id);
+    }
+  }
+
+  /** Stops every worker of this engine; their jobs become interrupted (resumable kinds pick up from there later). */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    const all = [...this.running.values()];
+    for (const r of all) this.kill(r);
+    await Promise.all(all.map((r) => r.done));
+    for (const job of this.o.jobs.queuedFor(this.o.ownerToken)) {
+      this.o.jobs.finish(job.id, 'interrupted', { error: 'Whittle stopped before this job started', message: 'Interrupted' });
+    }
+  }
+
+  async readLog(id: string, tailBytes: number): Promise<string> {
+    this.get(id);
+    const file = this.logPath(id);
+    let size: number;
+    try {
+      size = (await stat(file)).size;
+    } catch {
+      return '';
+    }
+    const start = Math.max(0, size - tailBytes);
+    const fh = await open(file, 'r');
+    try {
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      const text = buf.toString('utf8');
+      return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private emitJob(id: string): void {
+    const job = this.o.jobs.get(id);
+    if (job) this.o.bus.emit({ type: 'job', job });
+  }
+
+  private kill(r: RunningJob): void {
+    const pid = r.child?.pid;
+    if (!r.child || pid === undefined || r.child.exitCode !== null || r.child.signalCode !== null) return;
+    killProcessTree(pid, 'SIGTERM');
+    const hard = setTimeout(() => killProcessTree(pid, 'SIGKILL'), this.o.killGraceMs ?? 3000);
+    hard.unref();
+    void r.done.then(() => clearTimeout(hard));
+  }
+
+  private launch(job: JobRecord): void {
+    const staging = this.stagingDir(job.id);
+    const entry: Partial<RunningJob> & { job: JobRecord; cancelling: boolean } = { job, cancelling: false };
+    let finishDone!: () => void;
+    entry.done = new Promise<void>((r) => (finishDone = r));
+    this.running.set(job.id, entry as RunningJob);
+    void this.supervise(job, staging, entry as RunningJob).finally(() => {
+      this.running.delete(job.id);
+      finishDone();
+      this.pump();
+    });
+  }
+
+  private async supervise(job: JobRecord, staging: string, entry: RunningJob): Promise<void> {
+    await mkdir(staging, { recursive: true });
+    await mkdir(this.jobDir(job.id), { recursive: true });
+    const log = createWriteStream(this.logPath(job.id), { flags: 'a' });
+    const tail: string[] = [];
+    let pendingLines: string[] = [];
+    const flushLines = (): void => {
+      if (pendingLines.length) this.o.bus.emit({ type: 'log', jobId: job.id, lines: pendingLines });
+      pendingLines = [];
+    };
+    const logLine = (line: string): void => {
+      log.write(`${line}\n`);
+      tail.push(line);
+      if (tail.length > LOG_TAIL_IN_ERRORS) tail.shift();
+      pendingLines.push(line);
+    };
+    logLine(`[${new Date().toISOString()}] ${job.kind} ${job.id} started`);
+    if (entry.cancelling) {
+      await rm(staging, { recursive: true, force: true });
+      this.o.jobs.finish(job.id, this.closed ? 'interrupted' : 'cancelled', { message: this.closed ? 'Interrupted' : 'Cancelled' });
+      logLine(`[${new Date().toISOString()}] cancelled before the worker started`);
+      flushLines();
+      await new Promise<void>((r) => log.end(r));
+      this.emitJob(job.id);
+      return;
+    }
+
+    const env: NodeJS.ProcessEnv = { ...process.env, WHITTLE_JOB_ID: job.id };
+    // Under Electron, process.execPath is the Electron binary; this makes it behave as plain Node.
+    if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
+    const child = fork(this.o.worker.script, [], {
+      execArgv: this.o.worker.execArgv,
+      detached: process.platform !== 'win32',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env,
+      windowsHide: true,
+    });
+    entry.child = child;
+    if (child.pid !== undefined) this.o.jobs.setWorkerPid(job.id, child.pid);
+
+    let outcome: WorkerMessage | null = null;
+    let lastProgress: { fraction: number | null; message: string } | null = null;
+    const tick = setInterval(() => {
+      flushLines();
+      if (lastProgress && !entry.cancelling) {
+        this.o.jobs.setProgress(job.id, lastProgress.fraction, lastProgress.message);
+        lastProgress = null;
+        this.emitJob(job.id);
+      }
+    }, PROGRESS_INTERVAL_MS);
+
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', logLine);
+    }
+    child.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') lastProgress = { fraction: m.fraction === null ? null : Math.min(1, Math.max(0, m.fraction)), message: m.message };
+      else outcome = m;
+    });
+
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolveExit) => {
+      child.once('error', (spawnError) => resolveExit({ code: null, signal: null, spawnError }));
+      child.once('exit', (code, signal) => resolveExit({ code, signal }));
+      const start: StartMessage = { type: 'start', jobId: job.id, kind: job.kind, input: job.input, stagingDir: staging, dataDir: this.o.dataDir };
+      child.send(start);
+    });
+    clearInterval(tick);
+    if (lastProgress && !entry.cancelling) {
+      const p: { fraction: number | null; message: string } = lastProgress;
+      this.o.jobs.setProgress(job.id, p.fraction, p.message);
+    }
+
+    const result = outcome as WorkerMessage | null;
+    let final: { state: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; error?: string; message: string; result?: unknown; progress?: number };
+    if (entry.cancelling) {
+      final = { state: this.closed ? 'interrupted' : 'cancelled', message: this.closed ? 'Interrupted' : 'Cancelled', error: this.closed ? 'Whittle stopped while this job was running' : undefined };
+    } else if (result?.type === 'done' && exit.code === 0) {
+      final = { state: 'succeeded', message: 'Done', result: result.result, progress: 1 };
+    } else {
+      const why = result?.type === 'error'
+        ? result.message
+        : exit.spawnError
+          ? `Could not start the worker: ${exit.spawnError.message}`
+          : `The worker process died (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`;
+      final = { state: 'failed', message: 'Failed', error: `${why}\n--- last log lines ---\n${tail.join('\n')}` };
+    }
+
+    if (final.state === 'succeeded' && result?.type === 'done') {
+      try {
+        await this.commit(job.id, staging, result.artifacts, final.result);
+        logLine(`[${new Date().toISOString()}] succeeded`);
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        this.o.jobs.finish(job.id, 'failed', { error: `Could not save the job's outputs: ${msg}`, message: 'Failed' });
+        logLine(`[${new Date().toISOString()}] failed while saving outputs: ${msg}`);
+      }
+    } else {
+      // Partial outputs go before the state changes, so nobody sees a finished job with leftovers.
+      await rm(staging, { recursive: true, force: true });
+      this.o.jobs.finish(job.id, final.state, { error: final.error ?? null, message: final.message, result: final.result });
+      logLine(`[${new Date().toISOString()}] ${final.state}${final.error ? `: ${final.error.split('\n')[0]}` : ''}`);
+    }
+    await rm(staging, { recursive: true, force: true });
+    flushLines();
+    await new Promise<void>((r) => log.end(r));
+    this.emitJob(job.id);
+  }
+
+  /** Moves staged outputs into the library and records them in the same transaction as the job's success. */
+  private async commit(jobId: string, staging: string, staged: StagedArtifact[], result: unknown): Promise<void> {
+    const moved: string[] = [];
+    try {
+      const records: NewArtifact[] = [];
+      for (const a of staged) {
+        const src = resolve(staging, a.file);
+        const rel = relative(staging, src);
+        if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`artifact path ${a.file} is outside the job's folder`);
+        const { sha256, sizeBytes } = await sha256File(src);
+        const dest = join(this.o.dataDir, 'artifacts', a.kind, `${jobId}-${basename(a.file)}`);
+        await mkdir(dirname(dest), { recursive: true });
+        await rename(src, dest);
+        moved.push(dest);
+        records.push({ id: newId('a'), kind: a.kind, name: a.name, path: dest, sha256, sizeBytes, jobId, parents: a.parents ?? [], meta: a.meta ?? {} });
+      }
+      await rm(staging, { recursive: true, force: true });
+      this.o.db
+        .transaction(() => {
+          for (const r of records) this.o.artifacts.insert(r);
+          if (!this.o.jobs.finish(jobId, 'succeeded', { result, message: 'Done', progress: 1 })) throw new Error('the job was cancelled meanwhile');
+        })
+        .immediate();
+    } catch (err) {
+      await Promise.all(moved.map((m) => rm(m, { force: true })));
+      throw err;
+    }
+  }
+}

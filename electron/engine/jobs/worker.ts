@@ -1,0 +1,54 @@
+/**
+ * Entry point of a job worker process, forked by the supervisor with an IPC channel.
+ * Receives one `start` message, runs the job, reports progress and the result, and exits.
+ * If the engine goes away (even by kill -9) the channel closes and the worker takes its whole
+ * process group down with it, so no tool keeps running unsupervised.
+ */
+import { runJobKind } from './kinds';
+import type { StartMessage, WorkerContext, WorkerMessage } from './worker-protocol';
+
+function send(msg: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(msg, undefined, undefined, () => resolve());
+  });
+}
+
+function dieWithGroup(): never {
+  if (process.platform !== 'win32') {
+    try {
+      process.kill(-process.pid, 'SIGKILL');
+    } catch {
+      // not a group leader: just exit
+    }
+  }
+  process.exit(70);
+}
+
+process.on('disconnect', dieWithGroup);
+
+process.once('message', (raw: unknown) => {
+  const msg = raw as StartMessage;
+  if (msg?.type !== 'start') {
+    void send({ type: 'error', message: 'worker: first message was not a start message' }).then(() => process.exit(2));
+    return;
+  }
+  const ctx: WorkerContext = {
+    jobId: msg.jobId,
+    stagingDir: msg.stagingDir,
+    dataDir: msg.dataDir,
+    progress: (fraction, message) => void send({ type: 'progress', fraction, message }),
+    log: (line) => process.stdout.write(`${line}\n`),
+  };
+  runJobKind(ctx, msg.kind, msg.input)
+    .then(async (out) => {
+      await send({ type: 'done', result: out.result, artifacts: out.artifacts ?? [] });
+      process.exit(0);
+    })
+    .catch(async (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      process.stderr.write(`${e.stack ?? e.message}\n`);
+      await send({ type: 'error', message: e.message });
+      process.exit(1);
+    });
+});

@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'libsql';
+import { MIGRATIONS } from './migrations';
+
+export type Db = Database.Database;
+
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
+/** Opens (creating if needed) the app database in WAL mode and brings its schema up to date. */
+export function openDatabase(file: string): Db {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, file);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  return row.user_version;
+}
+
+function migrate(db: Db, file: string): void {
+  const from = schemaVersion(db);
+  if (from > MIGRATIONS.length) {
+    throw new DatabaseError(
+      `${file} has schema version ${from}, newer than this Whittle knows (${MIGRATIONS.length}); update Whittle.`,
+    );
+  }
+  for (let v = from; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+export function integrityCheck(db: Db): string[] {
+  const rows = db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
+  return rows.map((r) => r.integrity_check);
+}

@@ -1,0 +1,66 @@
+/**
+ * Schema history. Append only: a released migration is never edited, a change is a new entry.
+ * `PRAGMA user_version` records how many have run.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE jobs (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('queued','running','succeeded','failed','cancelled','interrupted')),
+    input         TEXT NOT NULL,
+    progress      REAL,
+    message       TEXT NOT NULL DEFAULT '',
+    result        TEXT,
+    error         TEXT,
+    heavy         INTEGER NOT NULL,
+    device        TEXT NOT NULL,
+    retry_of      TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+    owner_pid     INTEGER,
+    owner_token   TEXT,
+    worker_pid    INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    started_at    INTEGER,
+    finished_at   INTEGER,
+    updated_at    INTEGER NOT NULL
+  );
+  CREATE INDEX jobs_state ON jobs(state);
+  CREATE INDEX jobs_updated ON jobs(updated_at);
+
+  CREATE TABLE engines (
+    token         TEXT PRIMARY KEY,
+    pid           INTEGER NOT NULL,
+    host          TEXT NOT NULL,
+    started_at    INTEGER NOT NULL,
+    heartbeat_at  INTEGER NOT NULL
+  );
+
+  CREATE TABLE artifacts (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    path          TEXT NOT NULL UNIQUE,
+    sha256        TEXT NOT NULL,
+    size_bytes    INTEGER NOT NULL,
+    job_id        TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+    meta          TEXT NOT NULL DEFAULT '{}',
+    created_at    INTEGER NOT NULL
+  );
+  CREATE INDEX artifacts_kind ON artifacts(kind);
+  CREATE INDEX artifacts_job ON artifacts(job_id);
+
+  CREATE TABLE artifact_parents (
+    child_id      TEXT NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+    parent_id     TEXT NOT NULL REFERENCES artifacts(id) ON DELETE RESTRICT,
+    PRIMARY KEY (child_id, parent_id)
+  );
+  CREATE INDEX artifact_parents_parent ON artifact_parents(parent_id);
+
+  CREATE TABLE settings (
+    key           TEXT PRIMARY KEY,
+    value         TEXT NOT NULL,
+    updated_at    INTEGER NOT NULL
+  );
+  `,
+];

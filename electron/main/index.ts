@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog } from 'electron';
+import { createIPCHandler } from 'trpc-electron/main';
+import { appRouter } from '../../shared/api/router';
+import { startEngine, type Engine } from '../engine';
+import { defaultDataDir, testJobsEnabled } from '../engine/config';
+import { hostPaths } from '../engine/host-paths';
+import { hardenApp } from './security';
+
+const paths = hostPaths(__dirname);
+const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererIndex = join(paths.rendererDir, 'index.html');
+const rendererOrigin = devServerUrl ? new URL(devServerUrl).origin : null;
+
+function isOwnUrl(url: string): boolean {
+  if (rendererOrigin) return url.startsWith(`${rendererOrigin}/`) || url === rendererOrigin;
+  return url.split('#')[0] === pathToFileURL(rendererIndex).href;
+}
+
+let engine: Engine | null = null;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 560,
+    show: false,
+    title: 'Whittle',
+    backgroundColor: '#16171a',
+    webPreferences: {
+      preload: paths.preloadScript,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  if (devServerUrl) void win.loadURL(devServerUrl);
+  else void win.loadFile(rendererIndex);
+  return win;
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  await app.whenReady();
+  hardenApp(isOwnUrl);
+  try {
+    engine = await startEngine({ dataDir: defaultDataDir(), host: 'electron', version: paths.version, worker: paths.worker, testJobs: testJobsEnabled() });
+  } catch (err) {
+    dialog.showErrorBox('Whittle could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+    return;
+  }
+  const api = engine.api;
+  const win = createWindow();
+  createIPCHandler({
+    router: appRouter,
+    windows: [win],
+    // Every IPC request is checked to come from our own renderer; tRPC validates its payload against the schema.
+    createContext: async ({ event }) => {
+      const from = event.senderFrame?.url ?? '';
+      if (!isOwnUrl(from)) throw new Error(`IPC from an unexpected frame: ${from}`);
+      return { api };
+    },
+  });
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+}
+
+app.on('window-all-closed', () => app.quit());
+app.on('before-quit', (event) => {
+  if (!engine) return;
+  event.preventDefault();
+  const closing = engine;
+  engine = null;
+  void closing.close().finally(() => app.quit());
+});
+
+void main();

@@ -1,0 +1,63 @@
+// Lint, including the layering rules from the design: a file's folder says where it runs and what it may import.
+//   shared/          pure contract: no electron, no Node, no DOM
+//   renderer/        browser: shared/ only, never the engine, Node or electron
+//   electron/engine  Node: never electron, never the renderer
+//   electron/main, electron/preload: the only places that import electron
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [...builtinModules.filter((m) => !m.startsWith('_')), ...builtinModules.map((m) => `node:${m}`)];
+const electronImports = {
+  paths: [{ name: 'electron', message: 'Only electron/main and electron/preload may import electron: the engine must run without it.' }],
+  patterns: [{ group: ['electron/*'], message: 'Only electron/main and electron/preload may import electron.' }],
+};
+const nodeImports = nodeBuiltins.map((name) => ({ name, message: 'shared/ and renderer/ must not use Node APIs.' }));
+const engineImports = [{ group: ['**/electron/**', '**/electron'], message: 'The renderer talks to the engine only through the typed API in shared/.' }];
+const rendererImports = [{ group: ['**/renderer/**'], message: 'The engine must not import the renderer.' }];
+
+// Globals that only exist in a browser or in Node: the shared contract may use neither.
+const esGlobals = new Set(Object.keys(globals.es2023));
+const platformGlobals = [...new Set([...Object.keys(globals.browser), ...Object.keys(globals.node)])].filter(
+  (g) => !esGlobals.has(g) && !['console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'structuredClone', 'AbortController', 'AbortSignal', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'Event', 'EventTarget'].includes(g),
+);
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-output/**', '.cache/**', 'test/lint-fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+    },
+  },
+  { files: ['**/*.{js,mjs,cjs}'], languageOptions: { globals: globals.node } },
+  { files: ['bin/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [...electronImports.paths, ...nodeImports], patterns: [...electronImports.patterns, ...engineImports, ...rendererImports] }],
+      'no-restricted-globals': ['error', ...platformGlobals.map((name) => ({ name, message: 'shared/ must not use Node or DOM APIs.' }))],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': ['error', { paths: [...electronImports.paths, ...nodeImports], patterns: [...electronImports.patterns, ...engineImports] }],
+    },
+  },
+  {
+    files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts'],
+    languageOptions: { globals: globals.node },
+    rules: {
+      'no-restricted-imports': ['error', { paths: electronImports.paths, patterns: [...electronImports.patterns, ...rendererImports] }],
+    },
+  },
+  { files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts', 'test/**/*.ts', 'scripts/**/*.mjs'], languageOptions: { globals: globals.node } },
+);

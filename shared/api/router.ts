@@ -1,0 +1,83 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { ListArtifactsRequest } from '../artifacts';
+import { JobIdRequest, JobLogRequest, ListJobsRequest, StartJobRequest } from '../jobs';
+import type { EngineApi } from './engine-api';
+
+export interface ApiContext {
+  api: EngineApi;
+}
+
+export interface ApiIssue {
+  path: string;
+  message: string;
+}
+
+/** "kind: Invalid option ...; input.seconds: Too small ..." so a 4xx always names the field. */
+export function describeIssues(issues: readonly ApiIssue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+}
+
+function issuesOf(cause: unknown): ApiIssue[] | null {
+  if (cause instanceof z.ZodError) {
+    return cause.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  }
+  return null;
+}
+
+const t = initTRPC.context<ApiContext>().create({
+  isServer: true,
+  errorFormatter({ shape, error }) {
+    const issues = issuesOf(error.cause);
+    return {
+      ...shape,
+      message: issues ? `Invalid request: ${describeIssues(issues)}` : shape.message,
+      data: { ...shape.data, stack: undefined, issues },
+    };
+  },
+});
+
+/** Engine errors that mean "no such thing" surface as 404 rather than 500. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+const mapErrors = t.middleware(async ({ next }) => {
+  const res = await next();
+  if (!res.ok) {
+    const cause = res.error.cause;
+    if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
+    if (cause instanceof ConflictError) throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
+  }
+  return res;
+});
+
+const p = t.procedure.use(mapErrors);
+
+export const appRouter = t.router({
+  app: t.router({
+    info: p.query(({ ctx }) => ctx.api.app.info()),
+  }),
+  jobs: t.router({
+    list: p.input(ListJobsRequest.prefault({})).query(({ ctx, input }) => ctx.api.jobs.list(input)),
+    get: p.input(JobIdRequest).query(({ ctx, input }) => ctx.api.jobs.get(input.id)),
+    start: p.input(StartJobRequest).mutation(({ ctx, input }) => ctx.api.jobs.start(input)),
+    cancel: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.cancel(input.id)),
+    retry: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.retry(input.id)),
+    log: p.input(JobLogRequest).query(({ ctx, input }) => ctx.api.jobs.log(input.id, input.tailBytes)),
+    events: p.subscription(async function* ({ ctx, signal }) {
+      yield* ctx.api.jobs.events(signal);
+    }),
+  }),
+  hardware: t.router({
+    latestReport: p.query(({ ctx }) => ctx.api.hardware.latestReport()),
+  }),
+  artifacts: t.router({
+    list: p.input(ListArtifactsRequest.prefault({})).query(({ ctx, input }) => ctx.api.artifacts.list(input)),
+  }),
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export const JobState = z.enum(JOB_STATES);
+export type JobState = z.infer<typeof JobState>;
+
+export const FINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+export const isFinalJobState = (s: JobState): boolean => FINAL_JOB_STATES.includes(s);
+
+/** Inputs per job kind. Later capabilities add their kinds here. */
+export const SystemReportInput = z.object({}).strict();
+export const TestSleepInput = z
+  .object({
+    seconds: z.number().positive().max(3600),
+    steps: z.number().int().min(1).max(10_000).default(10),
+    heavy: z.boolean().default(true),
+    failAt: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+export const StartJobRequest = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('system-report'), input: SystemReportInput.default({}) }).strict(),
+  z.object({ kind: z.literal('test.sleep'), input: TestSleepInput }).strict(),
+]);
+export type StartJobRequest = z.infer<typeof StartJobRequest>;
+export type JobKind = StartJobRequest['kind'];
+export type JobInput<K extends JobKind> = Extract<StartJobRequest, { kind: K }>['input'];
+
+export const JobProgress = z.object({
+  /** 0..1, or null when the amount of work is unknown. */
+  fraction: z.number().min(0).max(1).nullable(),
+  message: z.string(),
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
+export const JobRecord = z.object({
+  id: z.string(),
+  kind: z.string(),
+  state: JobState,
+  input: z.unknown(),
+  progress: JobProgress,
+  result: z.unknown().nullable(),
+  error: z.string().nullable(),
+  heavy: z.boolean(),
+  device: z.string(),
+  retryOf: z.string().nullable(),
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  updatedAt: z.number(),
+});
+export type JobRecord = z.infer<typeof JobRecord>;
+
+export type JobEvent =
+  | { type: 'job'; job: JobRecord }
+  | { type: 'log'; jobId: string; lines: string[] };
+
+export const ListJobsRequest = z
+  .object({
+    states: z.array(JobState).optional(),
+    kind: z.string().optional(),
+    limit: z.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+export type ListJobsRequest = z.infer<typeof ListJobsRequest>;
+
+export const JobIdRequest = z.object({ id: z.string().min(1) }).strict();
+export const JobLogRequest = z
+  .object({ id: z.string().min(1), tailBytes: z.number().int().min(1).max(10_000_000).default(256_000) })
+  .strict();

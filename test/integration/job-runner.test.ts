@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SystemReport } from '../../shared/hardware';
+import type { JobRecord } from '../../shared/jobs';
+import { isPidAlive } from '../../electron/engine/util/processes';
+import { startTestEngine, waitFor, waitForFinal, waitForState } from '../helpers/engine';
+
+type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
+
+describe('job runner', () => {
+  let engine: TestEngine;
+  before(async () => {
+    engine = await startTestEngine();
+  });
+  after(async () => {
+    await engine.dispose();
+  });
+
+  test('a system report runs in a worker, streams progress, and registers its report as an artifact', async () => {
+    const seen: JobRecord[] = [];
+    const off = engine.bus.on((e) => {
+      if (e.type === 'job') seen.push(e.job);
+    });
+    const job = engine.api.jobs.start({ kind: 'system-report', input: {} });
+    const done = await waitForFinal(engine, job.id);
+    off();
+    assert.equal(done.state, 'succeeded', done.error ?? '');
+    const report = SystemReport.parse(done.result);
+    assert.ok(report.cpu.logicalCores >= 1);
+    assert.ok(report.memory.totalBytes > 0);
+    assert.ok(report.disks.some((d) => d.freeBytes > 0), 'at least one disk with free space');
+    assert.ok(report.onnxRuntime.executionProviders.some((p) => p.name === 'cpu'), 'ONNX Runtime lists its CPU provider');
+    assert.equal(report.llama.error, null);
+    assert.ok(report.llama.version);
+
+    const mine = seen.filter((j) => j.id === job.id);
+    const transitions = mine.map((j) => j.state).filter((s, i, all) => i === 0 || all[i - 1] !== s);
+    assert.deepEqual(transitions, ['queued', 'running', 'succeeded']);
+    const fractions = mine.map((j) => j.progress.fraction).filter((f): f is number => f !== null);
+    assert.ok(fractions.length >= 2, `progress events: ${fractions.join(',')}`);
+    assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), 'progress never goes backwards');
+    assert.equal(fractions.at(-1), 1);
+
+    const [artifact] = engine.api.artifacts.list({ jobId: job.id, limit: 10 });
+    assert.ok(artifact, 'artifact registered');
+    const bytes = readFileSync(artifact.path);
+    assert.equal(artifact.sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(artifact.sizeBytes, bytes.length);
+    assert.deepEqual(JSON.parse(bytes.toString()), done.result);
+    assert.equal(existsSync(engine.runner.stagingDir(job.id)), false, 'staging folder removed');
+    assert.match(await engine.api.jobs.log(job.id, 100_000), /Asking ONNX Runtime/);
+    assert.equal(engine.api.hardware.latestReport()?.jobId, job.id);
+  });
+
+  test('cancel kills the worker, removes partial output and registers nothing', async () => {
+    const job = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 30, steps: 300, heavy: true } });
+    const running = await waitFor('partial output', () => {
+      const j = engine.jobs.get(job.id);
+      return j?.state === 'running' && existsSync(join(engine.runner.stagingDir(job.id), 'sleep-output.txt')) ? j : null;
+    });
+    const pid = engine.jobs.ownership(running.id)?.workerPid;
+    assert.ok(pid && isPidAlive(pid), 'worker is alive while running');
+    const cancelled = await engine.api.jobs.cancel(job.id);
+    assert.equal(cancelled.state, 'cancelled');
+    assert.equal(isPidAlive(pid), false, 'worker process is gone');
+    assert.equal(existsSync(engine.runner.stagingDir(job.id)), false, 'partial output removed');
+    assert.deepEqual(engine.api.artifacts.list({ jobId: job.id, limit: 10 }), []);
+    const artifactsDir = join(engine.home, 'artifacts', 'test-output');
+    assert.ok(!existsSync(artifactsDir) || readdirSync(artifactsDir).every((f) => !f.startsWith(job.id)));
+  });
+
+  test('a failing job records the error with the last log lines, and keeps no output', async () => {
+    const job = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 0.3, steps: 3, failAt: 2, heavy: false } });
+    const done = await waitForFinal(engine, job.id);
+    assert.equal(done.state, 'failed');
+    assert.match(done.error ?? '', /told to fail at step 2/);
+    assert.match(done.error ?? '', /step 1\/3/);
+    assert.deepEqual(engine.api.artifacts.list({ jobId: job.id, limit: 10 }), []);
+    assert.equal(existsSync(engine.runner.stagingDir(job.id)), false);
+  });
+
+  test('a worker that dies is reported as failed and the engine keeps serving', async () => {
+    const job = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 30, steps: 30, heavy: false } });
+    await waitForState(engine, job.id, ['running']);
+    const pid = await waitFor('worker pid', () => engine.jobs.ownership(job.id)?.workerPid);
+    process.kill(pid, 'SIGKILL');
+    const done = await waitForFinal(engine, job.id);
+    assert.equal(done.state, 'failed');
+    assert.match(done.error ?? '', /worker process died \(signal SIGKILL\)/);
+    const next = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 0.1, steps: 1, heavy: false } });
+    assert.equal((await waitForFinal(engine, next.id)).state, 'succeeded');
+  });
+
+  test('heavy jobs on one device run one at a time; light jobs run beside them', async () => {
+    const a = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 1.5, steps: 5, heavy: true } });
+    const b = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 0.2, steps: 1, heavy: true } });
+    const light = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 0.2, steps: 1, heavy: false } });
+    await waitForState(engine, a.id, ['running']);
+    assert.equal(engine.jobs.get(b.id)?.state, 'queued', 'second heavy job waits');
+    const lightDone = await waitForFinal(engine, light.id);
+    assert.equal(lightDone.state, 'succeeded');
+    assert.equal(engine.jobs.get(a.id)?.state, 'running', 'light job finished while the heavy one still ran');
+    const aDone = await waitForFinal(engine, a.id);
+    const bDone = await waitForFinal(engine, b.id);
+    assert.equal(bDone.state, 'succeeded');
+    assert.ok(bDone.startedAt! >= aDone.finishedAt!, 'second heavy job started after the first finished');
+  });
+
+  test('cancelling a queued job never starts it; retry runs a finished job again', async () => {
+    const blocker = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 5, steps: 50, heavy: true } });
+    const queued = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 0.1, steps: 1, heavy: true } });
+    await waitForState(engine, blocker.id, ['running']);
+    const c = await engine.api.jobs.cancel(queued.id);
+    assert.equal(c.state, 'cancelled');
+    assert.equal(c.startedAt, null);
+    await engine.api.jobs.cancel(blocker.id);
+    const again = engine.api.jobs.retry(queued.id);
+    assert.equal(again.retryOf, queued.id);
+    assert.deepEqual(again.input, queued.input);
+    assert.equal((await waitForFinal(engine, again.id)).state, 'succeeded');
+    assert.throws(() => engine.api.jobs.get('j-nope'), /No job with id j-nope/);
+  });
+
+  test('test-only kinds are refused when test jobs are off', async () => {
+    const { startEngine } = await import('../../electron/engine');
+    const plain = await startEngine({ dataDir: engine.home + '-plain', host: 'cli', version: '0', worker: { script: 'unused', execArgv: [] } });
+    try {
+      assert.throws(() => plain.api.jobs.start({ kind: 'test.sleep', input: { seconds: 1, steps: 1, heavy: false } }), /only available with test jobs enabled/);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('two engines sharing one data dir', () => {
+  test('one cancels a job the other runs, and sees its changes', async () => {
+    const a = await startTestEngine();
+    const b = await startTestEngine({ home: a.home });
+    try {
+      const job = a.api.jobs.start({ kind: 'test.sleep', input: { seconds: 30, steps: 30, heavy: false } });
+      await waitForState(a, job.id, ['running']);
+      const seenByB = waitFor('b to hear of the job', () => b.jobs.get(job.id));
+      assert.ok(await seenByB);
+      const cancelled = await b.api.jobs.cancel(job.id);
+      assert.equal(cancelled.state, 'cancelled');
+      assert.equal(a.jobs.get(job.id)?.state, 'cancelled');
+    } finally {
+      await b.dispose();
+      await a.dispose();
+    }
+  });
+});
