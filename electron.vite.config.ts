@@ -1,6 +1,15 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
+
+// The dev server injects inline scripts and styles (React refresh, CSS HMR) that the production CSP
+// forbids; only `electron-vite dev` drops the meta CSP. Builds keep it.
+const devWithoutCsp: Plugin = {
+  name: 'whittle-dev-without-csp',
+  apply: 'serve',
+  transformIndexHtml: (html) => html.replace(/<meta\s+http-equiv="Content-Security-Policy"[^>]*>\s*/i, ''),
+};
 
 // One build produces every entry point: the Electron main process, the `whittle` CLI (which also
 // hosts `whittle serve`), the job worker the engine forks, the preload bridge and the renderer.
@@ -27,9 +36,10 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
-    plugins: [react()],
+    plugins: [react(), devWithoutCsp],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
     },
   },

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     return;
   }
   await app.whenReady();
-  hardenApp(isOwnUrl);
+  hardenApp(isOwnUrl, { devServer: devServerUrl !== undefined && !app.isPackaged });
   try {
     engine = await startEngine({ dataDir: defaultDataDir(), host: 'electron', version: paths.version, worker: paths.worker, testJobs: testJobsEnabled() });
   } catch (err) {

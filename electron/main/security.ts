@@ -13,10 +13,13 @@ export const CSP = [
 ].join('; ');
 
 /** Only our own renderer may load in a window: no navigation away, no new windows, no webviews, no permissions. */
-export function hardenApp(isOwnUrl: (url: string) => boolean): void {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
-  });
+export function hardenApp(isOwnUrl: (url: string) => boolean, opts: { devServer: boolean }): void {
+  // The Vite dev server needs inline scripts for hot reload; packaged and built apps always get the CSP.
+  if (!opts.devServer) {
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    });
+  }
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   app.on('web-contents-created', (_event, contents: WebContents) => {
     contents.on('will-navigate', (event, url) => {

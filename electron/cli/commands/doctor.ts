@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { integrityCheck, schemaVersion } from '../../engine/store/database';
 import { MIGRATIONS } from '../../engine/store/migrations';
+import { defaultDataDir } from '../../engine/config';
 import { paths, printJson, withEngine } from '../context';
 import { table } from '../format';
 
@@ -27,6 +28,7 @@ export function registerDoctor(program: Command): void {
           ? { name: 'Node.js', status: 'ok', detail: process.versions.node, fix: null }
           : { name: 'Node.js', status: 'fail', detail: `${process.versions.node} is older than 20.11`, fix: 'Install Node.js 20.11 or newer' },
       );
+      const dataDir = defaultDataDir();
       await withEngine(async (engine) => {
         try {
           accessSync(engine.config.dataDir, constants.W_OK);
@@ -41,6 +43,9 @@ export function registerDoctor(program: Command): void {
             ? { name: 'Database', status: 'ok', detail: `schema v${version}/${MIGRATIONS.length}, integrity ok`, fix: null }
             : { name: 'Database', status: 'fail', detail: integrity.slice(0, 3).join('; '), fix: `Restore ${engine.config.dataDir}/whittle.db from a backup, or move it away to start fresh` },
         );
+      }).catch((err: unknown) => {
+        checks.push({ name: 'Data dir', status: 'fail', detail: `${dataDir}: ${errorText(err)}`, fix: 'Set WHITTLE_HOME to a writable folder' });
+        checks.push({ name: 'Database', status: 'fail', detail: 'not checked: the data dir is unusable', fix: null });
       });
       try {
         const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startHttpServer } from '../../engine/server/http-server';
-import { openEngine, paths, printJson } from '../context';
+import { openEngine, paths } from '../context';
 
 export function registerServe(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerServe(program: Command): void {
     .action(async (opts: { host: string; port: number; open?: boolean; json?: boolean }) => {
       const engine = await openEngine('server');
       const server = await startHttpServer(engine.api, { host: opts.host, port: opts.port, rendererDir: paths.rendererDir });
-      if (opts.json) printJson({ url: server.url, dataDir: engine.config.dataDir, pid: process.pid });
+      if (opts.json) process.stdout.write(`${JSON.stringify({ url: server.url, dataDir: engine.config.dataDir, pid: process.pid })}\n`);
       else process.stdout.write(`Listening on ${server.url}\n`);
       if (opts.open) {
         const { default: open } = await import('open');

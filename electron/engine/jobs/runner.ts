@@ -251,7 +251,6 @@ export class JobRunner {
       detached: process.platform !== 'win32',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env,
-      windowsHide: true,
     });
     entry.child = child;
     if (child.pid !== undefined) this.o.jobs.setWorkerPid(job.id, child.pid);

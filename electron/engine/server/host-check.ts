@@ -4,7 +4,7 @@
  * purpose (--host 0.0.0.0), any Host is accepted.
  */
 export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 export function allowedHostHeader(hostHeader: string | undefined, boundHost: string): boolean {

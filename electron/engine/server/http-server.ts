@@ -40,7 +40,7 @@ const CSP = [
  * the built renderer at /, and /v1 kept for the OpenAI-compatible API.
  */
 export async function startHttpServer(api: EngineApi, opts: HttpServerOptions): Promise<RunningServer> {
-  const app: FastifyInstance = Fastify({ logger: false, maxParamLength: 5000, bodyLimit: 1 << 20, forceCloseConnections: true });
+  const app: FastifyInstance = Fastify({ logger: false, routerOptions: { maxParamLength: 5000 }, bodyLimit: 1 << 20, forceCloseConnections: true });
 
   app.addHook('onRequest', async (req, reply) => {
     if (!allowedHostHeader(req.headers.host, opts.host)) {

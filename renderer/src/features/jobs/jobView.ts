@@ -1,0 +1,46 @@
+import type { JobState } from '../../../../shared/jobs';
+import type { Job } from '../../api/types';
+import type { Tone } from '../../components/Badge';
+
+/** Colour per state. Being a Record over JobState, it fails to compile when a state is added. */
+export const STATE_TONES: Record<JobState, Tone> = {
+  queued: 'neutral',
+  running: 'info',
+  succeeded: 'success',
+  failed: 'danger',
+  cancelled: 'warning',
+  interrupted: 'warning',
+};
+
+/**
+ * Every state, in lifecycle order. Taken from STATE_TONES rather than shared/jobs' JOB_STATES because
+ * importing a value from shared/jobs bundles zod (its schemas) into the renderer.
+ */
+export const JOB_STATES = Object.keys(STATE_TONES) as JobState[];
+
+export const canCancel = (job: Job): boolean => job.state === 'queued' || job.state === 'running';
+export const canRetry = (job: Job): boolean => job.state !== 'queued' && job.state !== 'running';
+
+/**
+ * What a progress bar shows: the reported fraction while running (null = indeterminate), full once
+ * succeeded, and a still bar otherwise, so only live work animates.
+ */
+export function displayFraction(job: Job): number | null {
+  if (job.state === 'succeeded') return 1;
+  if (job.state === 'running') return job.progress.fraction;
+  return job.progress.fraction ?? 0;
+}
+
+export function progressTone(job: Job): Tone {
+  return job.state === 'running' || job.state === 'queued' ? 'info' : STATE_TONES[job.state];
+}
+
+/** Run time so far (running) or in total (finished); null before it starts. */
+export function jobDuration(job: Job, now: number): number | null {
+  if (job.startedAt === null) return null;
+  return (job.finishedAt ?? now) - job.startedAt;
+}
+
+export function newestFirst(a: Job, b: Job): number {
+  return b.createdAt - a.createdAt || b.id.localeCompare(a.id);
+}

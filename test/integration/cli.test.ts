@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { SystemReport } from '../../shared/hardware';
+import type { JobRecord } from '../../shared/jobs';
+import { builtCli, tempHome } from '../helpers/paths';
+
+const home = tempHome('cli');
+function whittle(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [builtCli, ...args], { env: { ...process.env, WHITTLE_HOME: home, WHITTLE_TEST_JOBS: '1', ...env }, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the whittle CLI', () => {
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  test('--help lists the commands', () => {
+    const r = whittle(['--help']);
+    assert.equal(r.code, 0);
+    for (const cmd of ['serve', 'jobs', 'system', 'doctor']) assert.match(r.stdout, new RegExp(`\\b${cmd}\\b`));
+  });
+
+  test('system --json runs a system report job and prints a valid report', () => {
+    const r = whittle(['system', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = SystemReport.parse(JSON.parse(r.stdout));
+    assert.ok(report.cpu.logicalCores > 0);
+    const list = whittle(['jobs', 'list', '--json']);
+    const jobs = JSON.parse(list.stdout) as JobRecord[];
+    assert.equal(jobs[0]?.kind, 'system-report');
+    assert.equal(jobs[0]?.state, 'succeeded');
+    const shown = whittle(['jobs', 'show', jobs[0]!.id, '--log', '--json']);
+    assert.match((JSON.parse(shown.stdout) as { log: string }).log, /Reading memory and disks/);
+  });
+
+  test('jobs start waits for the job; a failing job exits non-zero with its error', () => {
+    const ok = whittle(['jobs', 'start', 'test.sleep', '--input', '{"seconds":0.2,"steps":2}', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as JobRecord).state, 'succeeded');
+    const bad = whittle(['jobs', 'start', 'test.sleep', '--input', '{"seconds":0.2,"steps":2,"failAt":1}', '--json']);
+    assert.equal(bad.code, 1);
+    assert.match((JSON.parse(bad.stdout) as JobRecord).error ?? '', /fail at step 1/);
+  });
+
+  test('bad input names the field and exits non-zero', () => {
+    const r = whittle(['jobs', 'start', 'test.sleep', '--input', '{"seconds":"soon"}']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /input\.seconds/);
+    const notJson = whittle(['jobs', 'start', 'test.sleep', '--input', '{']);
+    assert.match(notJson.stderr, /--input: not valid JSON/);
+    const missing = whittle(['jobs', 'show', 'j-missing']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No job with id j-missing/);
+    const state = whittle(['jobs', 'list', '--state', 'sleeping']);
+    assert.match(state.stderr, /--state: unknown state "sleeping"/);
+  });
+
+  test('doctor --json reports every check and passes on this install', () => {
+    const r = whittle(['doctor', '--json']);
+    const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string }[] };
+    assert.equal(out.ok, true, JSON.stringify(out.checks));
+    assert.equal(r.code, 0);
+    assert.deepEqual(out.checks.map((c) => c.name), ['Node.js', 'Data dir', 'Database', 'llama.cpp (node-llama-cpp)', 'ONNX Runtime', 'App UI build']);
+  });
+
+  test('doctor fails clearly when the data dir cannot be used', () => {
+    const notADir = join(home, 'a-file-not-a-folder');
+    writeFileSync(notADir, 'x');
+    const r = whittle(['doctor', '--json'], { WHITTLE_HOME: notADir });
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string; detail: string }[] };
+    assert.equal(out.ok, false);
+    const dataDir = out.checks.find((c) => c.name === 'Data dir');
+    assert.equal(dataDir?.status, 'fail');
+    assert.match(dataDir?.detail ?? '', /a-file-not-a-folder/);
+  });
+});
