@@ -1,21 +1,18 @@
 // `npm start`: the Electron app where an Electron binary and a display exist, otherwise web mode
 // (`whittle serve --open`), which serves the same UI to the default browser.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const require = createRequire(import.meta.url);
 
+/** The downloaded Electron binary, if any. (require('electron') would try a download; install does that.) */
 function electronBinary() {
-  try {
-    // The electron package exports the path of its binary, and throws when the download never happened.
-    const path = require('electron');
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
+  const pkg = join(root, 'node_modules', 'electron');
+  const pathFile = join(pkg, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const bin = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(bin) ? bin : null;
 }
 
 const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);

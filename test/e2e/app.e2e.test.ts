@@ -71,7 +71,11 @@ else describe(SUITE, () => {
   before(async () => {
     mkdirSync(shots, { recursive: true });
     // Browser and server start side by side: both are slow to start on a small machine.
-    [app, browser] = await Promise.all([serveApp(), launchChromium()]);
+    const [served, launched] = await Promise.allSettled([serveApp(), launchChromium()]);
+    if (served.status === 'fulfilled') app = served.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (served.status === 'rejected') throw served.reason;
+    if (launched.status === 'rejected') throw launched.reason;
     assert.match(app.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
     problems = await collectPageProblems(context);
