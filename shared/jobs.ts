@@ -53,7 +53,14 @@ export type JobRecord = z.infer<typeof JobRecord>;
 
 export type JobEvent =
   | { type: 'job'; job: JobRecord }
-  | { type: 'log'; jobId: string; lines: string[] };
+  /** `from` is the 0-based line number of `lines[0]` in the job's log, so clients can join a fetched tail with live lines exactly. */
+  | { type: 'log'; jobId: string; from: number; lines: string[] };
+
+export interface JobLogTail {
+  /** Line number of `lines[0]`. */
+  from: number;
+  lines: string[];
+}
 
 export const ListJobsRequest = z
   .object({
@@ -66,5 +73,5 @@ export type ListJobsRequest = z.infer<typeof ListJobsRequest>;
 
 export const JobIdRequest = z.object({ id: z.string().min(1) }).strict();
 export const JobLogRequest = z
-  .object({ id: z.string().min(1), tailBytes: z.number().int().min(1).max(10_000_000).default(256_000) })
+  .object({ id: z.string().min(1), tailLines: z.number().int().min(1).max(1_000_000).default(5000) })
   .strict();

@@ -1,7 +1,7 @@
 import type { AppInfo } from '../app-info';
 import type { ArtifactRecord, ListArtifactsRequest } from '../artifacts';
 import type { SystemReport } from '../hardware';
-import type { JobEvent, JobRecord, ListJobsRequest, StartJobRequest } from '../jobs';
+import type { JobEvent, JobLogTail, JobRecord, ListJobsRequest, StartJobRequest } from '../jobs';
 
 /**
  * What the engine offers every client. The tRPC router in ./router.ts validates requests and then
@@ -17,7 +17,7 @@ export interface EngineApi {
     start(req: StartJobRequest): JobRecord;
     cancel(id: string): Promise<JobRecord>;
     retry(id: string): JobRecord;
-    log(id: string, tailBytes: number): Promise<string>;
+    log(id: string, tailLines: number): Promise<JobLogTail>;
     /** Every job change and log line, until the signal aborts. */
     events(signal: AbortSignal | undefined): AsyncIterable<JobEvent>;
   };

@@ -67,7 +67,7 @@ export const appRouter = t.router({
     start: p.input(StartJobRequest).mutation(({ ctx, input }) => ctx.api.jobs.start(input)),
     cancel: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.cancel(input.id)),
     retry: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.retry(input.id)),
-    log: p.input(JobLogRequest).query(({ ctx, input }) => ctx.api.jobs.log(input.id, input.tailBytes)),
+    log: p.input(JobLogRequest).query(({ ctx, input }) => ctx.api.jobs.log(input.id, input.tailLines)),
     events: p.subscription(async function* ({ ctx, signal }) {
       yield* ctx.api.jobs.events(signal);
     }),

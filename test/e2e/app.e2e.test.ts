@@ -196,6 +196,11 @@ else describe(SUITE, () => {
       const server = await getJob(app.url, id);
       assert.equal(server.state, 'cancelled', 'the server has it cancelled too');
       assert.ok(server.finishedAt !== null);
+      // The log shown is the server's log exactly: the fetched tail and the live lines join without gaps or repeats.
+      await page.waitForFunction(() => /\] cancelled$/m.test(document.querySelector('[data-testid="job-log"]')?.textContent ?? ''), undefined, { timeout: WAIT_MS });
+      const serverLog = await callApi(app.url, 'jobs.log', { id, tailLines: 100_000 }, 'GET');
+      const { lines: serverLines } = serverLog.body.result!.data as { lines: string[] };
+      assert.deepEqual((await byTestId(page, 'job-log').innerText()).split('\n'), serverLines);
       await screenshot(page, 'jobs-cancelled');
 
       const rowsBefore = await page.locator('[data-testid^="job-row-"]').count();

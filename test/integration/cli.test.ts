@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -63,6 +65,20 @@ describe('the whittle CLI', () => {
     assert.equal(out.ok, true, JSON.stringify(out.checks));
     assert.equal(r.code, 0);
     assert.deepEqual(out.checks.map((c) => c.name), ['Node.js', 'Data dir', 'Database', 'llama.cpp (node-llama-cpp)', 'ONNX Runtime', 'App UI build']);
+  });
+
+  test('serve prints "Listening on http://127.0.0.1:PORT" once it answers', async () => {
+    const proc = spawn(process.execPath, [builtCli, 'serve', '--port', '0'], { env: { ...process.env, WHITTLE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = (await once(createInterface({ input: proc.stdout! }), 'line')) as [string];
+      const match = /^Listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+      assert.ok(match, line);
+      const res = await fetch(`${match[1]}/api/app.info`);
+      assert.equal(res.status, 200, 'the API answers as soon as the line is printed');
+    } finally {
+      proc.kill('SIGTERM');
+      await once(proc, 'exit');
+    }
   });
 
   test('doctor fails clearly when the data dir cannot be used', () => {

@@ -51,7 +51,11 @@ describe('job runner', () => {
     assert.equal(artifact.sizeBytes, bytes.length);
     assert.deepEqual(JSON.parse(bytes.toString()), done.result);
     assert.equal(existsSync(engine.runner.stagingDir(job.id)), false, 'staging folder removed');
-    assert.match(await engine.api.jobs.log(job.id, 100_000), /Asking ONNX Runtime/);
+    const tail = await engine.api.jobs.log(job.id, 100_000);
+    assert.equal(tail.from, 0);
+    assert.ok(tail.lines.some((l) => /Asking ONNX Runtime/.test(l)));
+    const last2 = await engine.api.jobs.log(job.id, 2);
+    assert.deepEqual(last2, { from: tail.lines.length - 2, lines: tail.lines.slice(-2) }, 'a tail knows where it starts');
     assert.equal(engine.api.hardware.latestReport()?.jobId, job.id);
   });
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { JobEventBus } from '../../electron/engine/jobs/event-bus';
 import type { JobEvent } from '../../shared/jobs';
 
-const log = (n: number): JobEvent => ({ type: 'log', jobId: 'j', lines: [`line ${n}`] });
+const log = (n: number): JobEvent => ({ type: 'log', jobId: 'j', from: n, lines: [`line ${n}`] });
 
 test('a subscriber gets events in order and stops when its signal aborts', async () => {
   const bus = new JobEventBus();

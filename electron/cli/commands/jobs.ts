@@ -56,7 +56,7 @@ export function registerJobs(program: Command): void {
     .action(async (id: string, opts: { log?: boolean; json?: boolean }) => {
       await withEngine(async (engine) => {
         const job = engine.api.jobs.get(id);
-        const log = opts.log ? await engine.api.jobs.log(id, 1_000_000) : undefined;
+        const log = opts.log ? (await engine.api.jobs.log(id, 1_000_000)).lines.map((l) => `${l}\n`).join('') : undefined;
         if (opts.json) return printJson(log === undefined ? job : { ...job, log });
         printJob(job);
         if (job.result !== null) process.stdout.write(`result    ${JSON.stringify(job.result).slice(0, 2000)}\n`);

@@ -23,7 +23,7 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
       start: (req) => d.runner.start(req),
       cancel: (id) => d.runner.cancel(id),
       retry: (id) => d.runner.retry(id),
-      log: (id, tailBytes) => d.runner.readLog(id, tailBytes),
+      log: (id, tailLines) => d.runner.readLog(id, tailLines),
       events: (signal) => d.bus.iterate(signal),
     },
     hardware: {

@@ -1,11 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, NotFoundError } from '../../../shared/api/router';
-import { isFinalJobState, type JobRecord, type StartJobRequest } from '../../../shared/jobs';
+import { isFinalJobState, type JobLogTail, type JobRecord, type StartJobRequest } from '../../../shared/jobs';
 import type { ArtifactsStore, NewArtifact } from '../store/artifacts-store';
 import type { Db } from '../store/database';
 import type { JobsStore } from '../store/jobs-store';
@@ -168,25 +168,18 @@ export class JobRunner {
     }
   }
 
-  async readLog(id: string, tailBytes: number): Promise<string> {
+  async readLog(id: string, tailLines: number): Promise<JobLogTail> {
     this.get(id);
-    const file = this.logPath(id);
-    let size: number;
+    let text: string;
     try {
-      size = (await stat(file)).size;
+      text = await readFile(this.logPath(id), 'utf8');
     } catch {
-      return '';
+      return { from: 0, lines: [] };
     }
-    const start = Math.max(0, size - tailBytes);
-    const fh = await open(file, 'r');
-    try {
-      const buf = Buffer.alloc(size - start);
-      await fh.read(buf, 0, buf.length, start);
-      const text = buf.toString('utf8');
-      return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
-    } finally {
-      await fh.close();
-    }
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    const from = Math.max(0, lines.length - tailLines);
+    return { from, lines: lines.slice(from) };
   }
 
   private emitJob(id: string): void {
@@ -222,12 +215,16 @@ export class JobRunner {
     const log = createWriteStream(this.logPath(job.id), { flags: 'a' });
     const tail: string[] = [];
     let pendingLines: string[] = [];
+    let lineNo = 0;
     const flushLines = (): void => {
-      if (pendingLines.length) this.o.bus.emit({ type: 'log', jobId: job.id, lines: pendingLines });
+      if (pendingLines.length) this.o.bus.emit({ type: 'log', jobId: job.id, from: lineNo - pendingLines.length, lines: pendingLines });
       pendingLines = [];
     };
-    const logLine = (line: string): void => {
+    const logLine = (raw: string): void => {
+      // Carriage returns (a tool redrawing its progress bar) would make line numbers disagree between file and events.
+      const line = raw.replace(/\r/g, '');
       log.write(`${line}\n`);
+      lineNo++;
       tail.push(line);
       if (tail.length > LOG_TAIL_IN_ERRORS) tail.shift();
       pendingLines.push(line);

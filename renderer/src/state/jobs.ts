@@ -7,11 +7,15 @@ const LIST_LIMIT = 500;
 /** Lines kept for the log being viewed; older lines scroll away. */
 const MAX_LOG_LINES = 20_000;
 
+type LogEvent = Extract<JobEvent, { type: 'log' }>;
+
 interface ViewedLog {
   jobId: string;
   lines: string[];
-  /** Live lines held back while the tail is being fetched (`null` when not fetching). */
-  pending: string[] | null;
+  /** Line number (in the job's log) just after the last line held: live lines before it are already shown. */
+  next: number;
+  /** Live events held back while the tail is being fetched (`null` when not fetching). */
+  pending: LogEvent[] | null;
   error: string | null;
 }
 
@@ -40,11 +44,11 @@ function fetchLog(jobId: string): void {
     );
   api.jobs.log
     .query({ id: jobId })
-    .then((text) =>
-      land((log) => ({ ...log, lines: capLines(mergeLogTail(splitLines(text), log.pending ?? [])), pending: null })),
+    .then((tail) =>
+      land((log) => (log.pending ?? []).reduce(appendLive, { ...log, lines: capLines(tail.lines), next: tail.from + tail.lines.length, pending: null })),
     )
     .catch((error: unknown) =>
-      land((log) => ({ ...log, lines: capLines([...log.lines, ...(log.pending ?? [])]), pending: null, error: errorMessage(error) })),
+      land((log) => ({ ...(log.pending ?? []).reduce(appendLive, { ...log, pending: null }), error: errorMessage(error) })),
     );
 }
 
@@ -61,30 +65,15 @@ function newer(current: Job | undefined, incoming: Job): boolean {
   return !current || incoming.updatedAt >= current.updatedAt;
 }
 
-function splitLines(text: string): string[] {
-  if (!text) return [];
-  const lines = text.split(/\r?\n/);
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
 function capLines(lines: string[]): string[] {
   return lines.length > MAX_LOG_LINES ? lines.slice(lines.length - MAX_LOG_LINES) : lines;
 }
 
-/**
- * Joins the fetched log tail with lines that arrived live while it was being fetched. Those may
- * already be at the end of the tail, so the longest overlap is dropped.
- */
-function mergeLogTail(fetched: readonly string[], live: readonly string[]): string[] {
-  for (let overlap = Math.min(fetched.length, live.length); overlap > 0; overlap -= 1) {
-    let matches = true;
-    for (let i = 0; i < overlap && matches; i += 1) {
-      matches = fetched[fetched.length - overlap + i] === live[i];
-    }
-    if (matches) return [...fetched, ...live.slice(overlap)];
-  }
-  return [...fetched, ...live];
+/** Appends the lines of a live event that are not shown yet; line numbers make the join exact. */
+function appendLive(log: ViewedLog, event: LogEvent): ViewedLog {
+  const fresh = event.lines.slice(Math.max(0, log.next - event.from));
+  if (!fresh.length) return log;
+  return { ...log, lines: capLines([...log.lines, ...fresh]), next: event.from + event.lines.length };
 }
 
 export const useJobs = create<JobsState>()((set, get) => ({
@@ -114,7 +103,7 @@ export const useJobs = create<JobsState>()((set, get) => ({
 
   viewLog(jobId) {
     if (get().log?.jobId === jobId) return;
-    set({ log: { jobId, lines: [], pending: [], error: null } });
+    set({ log: { jobId, lines: [], next: 0, pending: [], error: null } });
     fetchLog(jobId);
   },
 
@@ -131,9 +120,7 @@ function onEvent(event: JobEvent): void {
   useJobs.setState((state) => {
     const { log } = state;
     if (log?.jobId !== event.jobId) return state;
-    return log.pending
-      ? { log: { ...log, pending: [...log.pending, ...event.lines] } }
-      : { log: { ...log, lines: capLines([...log.lines, ...event.lines]) } };
+    return log.pending ? { log: { ...log, pending: [...log.pending, event] } } : { log: appendLive(log, event) };
   });
 }
 
