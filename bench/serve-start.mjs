@@ -8,6 +8,7 @@
 //   rss    the server's resident memory after it has idled ~3 s with the page open
 // A bare Node HTTP server is started the same way in every run, and our start is printed as a ratio
 // against it, so figures from different machines can be compared.
+// Runs under tsx (scripts/bench.mjs) to share the test suite's Chromium launcher.
 // A benchmark, not a test: it exits 0 even when a target is missed, but says FAIL.
 /* global document */
 import { spawn, execFileSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { chromiumSkipReason, launchChromium } from '../test/helpers/browser.ts';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'bin', 'whittle.js');
@@ -24,16 +26,6 @@ const TARGETS = { apiMs: 1000, paintMs: 2000, idleRssMB: 150 };
 const POLL_MS = 5;
 const SETTLE_MS = 3000;
 const START_TIMEOUT_MS = 30_000;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-quic',
-];
-
 const { values: opts } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
   strict: true,
@@ -124,10 +116,8 @@ function rssMB(pid) {
 }
 
 async function launchBrowser() {
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) return { skip: `no Chromium at ${executablePath} (set CHROMIUM_PATH)` };
-  const { chromium } = await import('playwright-core');
-  return { browser: await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS }) };
+  const skip = chromiumSkipReason();
+  return skip ? { skip } : { browser: await launchChromium() };
 }
 
 /** Runs in the page: resolves with the first contentful paint as epoch milliseconds. */

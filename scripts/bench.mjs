@@ -10,5 +10,6 @@ if (!name || !existsSync(join(dir, `${name}.mjs`))) {
   console.error(`${name ? `No benchmark "${name}". ` : ''}Benchmarks: ${available.join(', ')}\nUsage: npm run bench -- <name> [--json]`);
   process.exit(name ? 1 : 0);
 }
-const r = spawnSync(process.execPath, [join(dir, `${name}.mjs`), ...args], { stdio: 'inherit' });
+// Under tsx, so benchmarks can share the TypeScript test helpers (the Chromium launcher, fixtures).
+const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, `${name}.mjs`), ...args], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
