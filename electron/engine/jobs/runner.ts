@@ -304,6 +304,7 @@ export class JobRunner {
         logLine(`[${new Date().toISOString()}] succeeded`);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
+        await rm(staging, { recursive: true, force: true });
         this.o.jobs.finish(job.id, 'failed', { error: `Could not save the job's outputs: ${msg}`, message: 'Failed' });
         logLine(`[${new Date().toISOString()}] failed while saving outputs: ${msg}`);
       }
@@ -313,7 +314,6 @@ export class JobRunner {
       this.o.jobs.finish(job.id, final.state, { error: final.error ?? null, message: final.message, result: final.result });
       logLine(`[${new Date().toISOString()}] ${final.state}${final.error ? `: ${final.error.split('\n')[0]}` : ''}`);
     }
-    await rm(staging, { recursive: true, force: true });
     flushLines();
     await new Promise<void>((r) => log.end(r));
     this.emitJob(job.id);
