@@ -11,6 +11,10 @@ export const ArtifactRecord = z.object({
   jobId: z.string().nullable(),
   parents: z.array(z.string()),
   meta: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
+  notes: z.string(),
+  /** Whittle owns the files (under its data folder); false for models registered by reference. */
+  managed: z.boolean(),
   createdAt: z.number(),
 });
 export type ArtifactRecord = z.infer<typeof ArtifactRecord>;

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { DownloadModelInput } from './hub';
+import { ImportModelInput, InspectPathInput } from './models';
 
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+/** `paused` is only reachable by resumable kinds (downloads): not running, not final, resumed in place. */
+export const JOB_STATES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export const JobState = z.enum(JOB_STATES);
 export type JobState = z.infer<typeof JobState>;
 
@@ -21,6 +24,9 @@ export const TestSleepInput = z
 export const StartJobRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('system-report'), input: SystemReportInput.default({}) }).strict(),
   z.object({ kind: z.literal('test.sleep'), input: TestSleepInput }).strict(),
+  z.object({ kind: z.literal('model.import'), input: ImportModelInput }).strict(),
+  z.object({ kind: z.literal('model.inspect'), input: InspectPathInput }).strict(),
+  z.object({ kind: z.literal('model.download'), input: DownloadModelInput }).strict(),
 ]);
 export type StartJobRequest = z.infer<typeof StartJobRequest>;
 export type JobKind = StartJobRequest['kind'];

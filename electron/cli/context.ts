@@ -9,7 +9,8 @@ export interface GlobalOptions {
 }
 
 export function openEngine(host: 'cli' | 'server' = 'cli'): Promise<Engine> {
-  return startEngine({ dataDir: defaultDataDir(), host, version: paths.version, worker: paths.worker, testJobs: testJobsEnabled() });
+  // The server is long-lived, so it picks up downloads a crash or reboot interrupted; a CLI command only runs its own jobs.
+  return startEngine({ dataDir: defaultDataDir(), host, version: paths.version, worker: paths.worker, testJobs: testJobsEnabled(), resumeInterrupted: host === 'server' });
 }
 
 /** Runs a command body with an engine and always closes it, so the CLI never leaves jobs marked running. */

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerDoctor } from './commands/doctor';
+import { registerHub, registerPull } from './commands/hub';
 import { registerJobs } from './commands/jobs';
+import { registerModels } from './commands/models';
 import { registerServe } from './commands/serve';
 import { registerSystem } from './commands/system';
 import { CliError, paths } from './context';
@@ -13,6 +15,9 @@ const program = new Command()
   .exitOverride();
 
 registerServe(program);
+registerModels(program);
+registerPull(program);
+registerHub(program);
 registerJobs(program);
 registerSystem(program);
 registerDoctor(program);

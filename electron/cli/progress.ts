@@ -11,12 +11,12 @@ export async function waitForJob(engine: Engine, id: string, opts: { bar: boolea
   const abort = new AbortController();
   try {
     const current = engine.runner.get(id);
-    if (isFinalJobState(current.state)) return current;
+    if (isFinalJobState(current.state) || current.state === 'paused') return current;
     for await (const e of engine.bus.iterate(abort.signal)) {
       if (e.type !== 'job' || e.job.id !== id) continue;
       const f = e.job.progress.fraction;
       bar?.update(f === null ? 0 : Math.round(f * 100), { message: e.job.progress.message });
-      if (isFinalJobState(e.job.state)) return e.job;
+      if (isFinalJobState(e.job.state) || e.job.state === 'paused') return e.job;
     }
     return engine.runner.get(id);
   } finally {

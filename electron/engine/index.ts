@@ -1,10 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AppInfo } from '../../shared/app-info';
 import type { EngineApi } from '../../shared/api/engine-api';
 import { createEngineApi } from './api/engine-api';
 import { JobEventBus } from './jobs/event-bus';
+import { fileSecretStore, resolveHubToken, type SecretStore } from './hub/token-store';
+import { RESUMABLE_KINDS } from './jobs/kind-specs';
 import { JobRunner, type WorkerEntry } from './jobs/runner';
+import { ModelLibrary } from './models/library';
 import { ArtifactsStore } from './store/artifacts-store';
 import { openDatabase, type Db } from './store/database';
 import { EnginesStore } from './store/engines-store';
@@ -21,6 +24,12 @@ export interface EngineConfig {
   testJobs?: boolean;
   /** How often this engine beats, serves cancel requests from other engines and picks up their changes. */
   pollMs?: number;
+  /** Where the Hub token is kept; the Electron shell passes a keychain-backed store. Default: a 0600 file in the data dir. */
+  secretStore?: SecretStore;
+  /** Long-lived hosts (the app, the server) pick interrupted downloads back up when they start. */
+  resumeInterrupted?: boolean;
+  /** Shows a file in the OS file manager (Electron's shell; the server opens its folder). */
+  reveal?: (path: string) => Promise<void>;
 }
 
 export interface Engine {
@@ -30,6 +39,7 @@ export interface Engine {
   jobs: JobsStore;
   artifacts: ArtifactsStore;
   settings: SettingsStore;
+  library: ModelLibrary;
   runner: JobRunner;
   bus: JobEventBus;
   close(): Promise<void>;
@@ -37,6 +47,8 @@ export interface Engine {
 
 /** An engine that has not beaten for this long is taken as dead even if its pid is alive (pid reuse after a reboot). */
 const ENGINE_STALE_MS = 30_000;
+/** Interrupted downloads older than this are left for the user to resume by hand. */
+const RESUME_WINDOW_MS = 7 * 24 * 3600_000;
 
 /** Starts the engine: opens the store, recovers jobs orphaned by a crash, and starts the job runner. */
 export async function startEngine(config: EngineConfig): Promise<Engine> {
@@ -50,8 +62,24 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
   const ownerToken = newId('e');
   engines.register(ownerToken, process.pid, config.host);
 
-  const runner = new JobRunner({ db, jobs, artifacts, bus, dataDir: config.dataDir, worker: config.worker, ownerToken, testJobs: config.testJobs ?? false });
+  const secrets = config.secretStore ?? fileSecretStore(config.dataDir);
+  const runner = new JobRunner({
+    db,
+    jobs,
+    artifacts,
+    bus,
+    dataDir: config.dataDir,
+    worker: config.worker,
+    ownerToken,
+    testJobs: config.testJobs ?? false,
+    // The token reaches download workers through their environment only: never a job's input, log or the database.
+    workerEnv: () => ({ HF_TOKEN: resolveHubToken(process.env, secrets).token ?? undefined }),
+  });
   await runner.recoverOrphans(engines.sweep(isPidAlive, ENGINE_STALE_MS));
+  if (config.resumeInterrupted) {
+    for (const job of jobs.interruptedSince(RESUMABLE_KINDS, Date.now() - RESUME_WINDOW_MS)) runner.resume(job.id);
+  }
+  const library = new ModelLibrary(artifacts, config.dataDir);
 
   const info: AppInfo = {
     name: 'Whittle',
@@ -62,7 +90,8 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
     arch: process.arch,
     testJobs: config.testJobs ?? false,
   };
-  const api = createEngineApi({ info, jobs, artifacts, runner, bus });
+  const reveal = config.reveal ?? (async (path: string) => void (await import('open')).default(dirname(path)));
+  const api = createEngineApi({ info, jobs, artifacts, runner, bus, library, secrets, reveal });
 
   let seen = jobs.now();
   let ticks = 0;
@@ -86,5 +115,5 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
       db.close();
     })());
 
-  return { api, config, db, jobs, artifacts, settings, runner, bus, close };
+  return { api, config, db, jobs, artifacts, settings, library, runner, bus, close };
 }

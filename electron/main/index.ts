@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, shell } from 'electron';
 import { createIPCHandler } from 'trpc-electron/main';
 import { appRouter } from '../../shared/api/router';
 import { startEngine, type Engine } from '../engine';
 import { defaultDataDir, testJobsEnabled } from '../engine/config';
 import { hostPaths } from '../engine/host-paths';
+import { fileSecretStore } from '../engine/hub/token-store';
+import { keychainSecretStore } from './keychain-store';
 import { hardenApp } from './security';
 
 const paths = hostPaths(__dirname);
@@ -52,7 +54,17 @@ async function main(): Promise<void> {
   await app.whenReady();
   hardenApp(isOwnUrl, { devServer: devServerUrl !== undefined && !app.isPackaged });
   try {
-    engine = await startEngine({ dataDir: defaultDataDir(), host: 'electron', version: paths.version, worker: paths.worker, testJobs: testJobsEnabled() });
+    const dataDir = defaultDataDir();
+    engine = await startEngine({
+      dataDir,
+      host: 'electron',
+      version: paths.version,
+      worker: paths.worker,
+      testJobs: testJobsEnabled(),
+      secretStore: keychainSecretStore(dataDir, fileSecretStore(dataDir)),
+      resumeInterrupted: true,
+      reveal: async (path) => shell.showItemInFolder(path),
+    });
   } catch (err) {
     dialog.showErrorBox('Whittle could not start', err instanceof Error ? err.message : String(err));
     app.exit(1);

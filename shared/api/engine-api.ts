@@ -1,7 +1,9 @@
 import type { AppInfo } from '../app-info';
 import type { ArtifactRecord, ListArtifactsRequest } from '../artifacts';
 import type { SystemReport } from '../hardware';
+import type { CatalogEntry, DownloadModelInput, HubModelDetails, HubModelSummary, HubSearchRequest, HubTokenStatus, PullRequest } from '../hub';
 import type { JobEvent, JobLogTail, JobRecord, ListJobsRequest, StartJobRequest } from '../jobs';
+import type { HfCacheEntry, ImportModelInput, LibraryModel, ListModelsRequest, MemoryFit, MemoryFitRequest, RemoveModelRequest, RemoveModelResult, UpdateModelRequest } from '../models';
 
 /**
  * What the engine offers every client. The tRPC router in ./router.ts validates requests and then
@@ -17,6 +19,10 @@ export interface EngineApi {
     start(req: StartJobRequest): JobRecord;
     cancel(id: string): Promise<JobRecord>;
     retry(id: string): JobRecord;
+    /** Resumable kinds only (downloads): stop, keeping partial data. */
+    pause(id: string): Promise<JobRecord>;
+    /** Continue a paused, interrupted or failed resumable job under the same id. */
+    resume(id: string): JobRecord;
     log(id: string, tailLines: number): Promise<JobLogTail>;
     /** Every job change and log line, until the signal aborts. */
     events(signal: AbortSignal | undefined): AsyncIterable<JobEvent>;
@@ -26,5 +32,32 @@ export interface EngineApi {
   };
   artifacts: {
     list(req: ListArtifactsRequest): ArtifactRecord[];
+  };
+  models: {
+    list(req: ListModelsRequest): LibraryModel[];
+    get(id: string): LibraryModel;
+    /** Starts a `model.import` job (validation and hashing happen out of process). */
+    import(input: ImportModelInput): JobRecord;
+    /** Starts a `model.inspect` job for a path that need not be in the library. */
+    inspectPath(path: string, hash: boolean): JobRecord;
+    update(req: UpdateModelRequest): LibraryModel;
+    remove(req: RemoveModelRequest): Promise<RemoveModelResult>;
+    memoryFit(req: MemoryFitRequest): Promise<MemoryFit>;
+    /** Shows the model's file in the OS file manager of the machine the engine runs on. */
+    reveal(id: string): Promise<void>;
+    /** Models in the user's Hugging Face cache, with their library id when already imported. */
+    hfCache(): Promise<HfCacheEntry[]>;
+  };
+  hub: {
+    search(req: HubSearchRequest): Promise<HubModelSummary[]>;
+    model(repo: string, revision: string): Promise<HubModelDetails>;
+    /** Starts a `model.download` job for the files of one model. */
+    download(input: DownloadModelInput): JobRecord;
+    /** `hf:owner/name[@rev][/file][:QUANT]`: picks the files (a named quant, else Q4_K_M, else the first model) and starts a download. */
+    pull(req: PullRequest): Promise<JobRecord>;
+    catalog(): CatalogEntry[];
+    tokenStatus(): Promise<HubTokenStatus>;
+    setToken(token: string): Promise<HubTokenStatus>;
+    clearToken(): Promise<HubTokenStatus>;
   };
 }

@@ -1,7 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ListArtifactsRequest } from '../artifacts';
+import { DownloadModelInput, HubRepoRequest, HubSearchRequest, HubTokenRequest, PullRequest } from '../hub';
 import { JobIdRequest, JobLogRequest, ListJobsRequest, StartJobRequest } from '../jobs';
+import { ImportModelInput, InspectPathInput, ListModelsRequest, MemoryFitRequest, ModelIdRequest, RemoveModelRequest, UpdateModelRequest } from '../models';
 import type { EngineApi } from './engine-api';
 
 export interface ApiContext {
@@ -44,6 +46,10 @@ export class NotFoundError extends Error {
 export class ConflictError extends Error {
   override name = 'ConflictError';
 }
+/** Input that passed the schema but makes no sense (an unparseable hf: URI, a path that is not a model). */
+export class InvalidInputError extends Error {
+  override name = 'InvalidInputError';
+}
 
 const mapErrors = t.middleware(async ({ next }) => {
   const res = await next();
@@ -51,6 +57,7 @@ const mapErrors = t.middleware(async ({ next }) => {
     const cause = res.error.cause;
     if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
     if (cause instanceof ConflictError) throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
+    if (cause instanceof InvalidInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
   }
   return res;
 });
@@ -67,6 +74,8 @@ export const appRouter = t.router({
     start: p.input(StartJobRequest).mutation(({ ctx, input }) => ctx.api.jobs.start(input)),
     cancel: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.cancel(input.id)),
     retry: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.retry(input.id)),
+    pause: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.pause(input.id)),
+    resume: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.resume(input.id)),
     log: p.input(JobLogRequest).query(({ ctx, input }) => ctx.api.jobs.log(input.id, input.tailLines)),
     events: p.subscription(async function* ({ ctx, signal }) {
       yield* ctx.api.jobs.events(signal);
@@ -77,6 +86,27 @@ export const appRouter = t.router({
   }),
   artifacts: t.router({
     list: p.input(ListArtifactsRequest.prefault({})).query(({ ctx, input }) => ctx.api.artifacts.list(input)),
+  }),
+  models: t.router({
+    list: p.input(ListModelsRequest.prefault({})).query(({ ctx, input }) => ctx.api.models.list(input)),
+    get: p.input(ModelIdRequest).query(({ ctx, input }) => ctx.api.models.get(input.id)),
+    import: p.input(ImportModelInput).mutation(({ ctx, input }) => ctx.api.models.import(input)),
+    inspectPath: p.input(InspectPathInput).mutation(({ ctx, input }) => ctx.api.models.inspectPath(input.path, input.hash)),
+    update: p.input(UpdateModelRequest).mutation(({ ctx, input }) => ctx.api.models.update(input)),
+    remove: p.input(RemoveModelRequest).mutation(({ ctx, input }) => ctx.api.models.remove(input)),
+    reveal: p.input(ModelIdRequest).mutation(({ ctx, input }) => ctx.api.models.reveal(input.id)),
+    memoryFit: p.input(MemoryFitRequest).query(({ ctx, input }) => ctx.api.models.memoryFit(input)),
+    hfCache: p.query(({ ctx }) => ctx.api.models.hfCache()),
+  }),
+  hub: t.router({
+    search: p.input(HubSearchRequest.prefault({})).query(({ ctx, input }) => ctx.api.hub.search(input)),
+    model: p.input(HubRepoRequest).query(({ ctx, input }) => ctx.api.hub.model(input.repo, input.revision)),
+    download: p.input(DownloadModelInput).mutation(({ ctx, input }) => ctx.api.hub.download(input)),
+    pull: p.input(PullRequest).mutation(({ ctx, input }) => ctx.api.hub.pull(input)),
+    catalog: p.query(({ ctx }) => ctx.api.hub.catalog()),
+    tokenStatus: p.query(({ ctx }) => ctx.api.hub.tokenStatus()),
+    setToken: p.input(HubTokenRequest).mutation(({ ctx, input }) => ctx.api.hub.setToken(input.token)),
+    clearToken: p.mutation(({ ctx }) => ctx.api.hub.clearToken()),
   }),
 });
 

@@ -5,6 +5,10 @@ import type { ArtifactsStore } from '../store/artifacts-store';
 import type { JobsStore } from '../store/jobs-store';
 import type { JobEventBus } from '../jobs/event-bus';
 import type { JobRunner } from '../jobs/runner';
+import type { SecretStore } from '../hub/token-store';
+import type { ModelLibrary } from '../models/library';
+import { createHubApi } from './hub-api';
+import { createModelsApi } from './models-api';
 
 export interface EngineApiDeps {
   info: AppInfo;
@@ -12,6 +16,9 @@ export interface EngineApiDeps {
   artifacts: ArtifactsStore;
   runner: JobRunner;
   bus: JobEventBus;
+  library: ModelLibrary;
+  secrets: SecretStore;
+  reveal(path: string): Promise<void>;
 }
 
 export function createEngineApi(d: EngineApiDeps): EngineApi {
@@ -23,6 +30,8 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
       start: (req) => d.runner.start(req),
       cancel: (id) => d.runner.cancel(id),
       retry: (id) => d.runner.retry(id),
+      pause: (id) => d.runner.pause(id),
+      resume: (id) => d.runner.resume(id),
       log: (id, tailLines) => d.runner.readLog(id, tailLines),
       events: (signal) => d.bus.iterate(signal),
     },
@@ -35,5 +44,7 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
       },
     },
     artifacts: { list: (req) => d.artifacts.list(req) },
+    models: createModelsApi(d.library, d.runner, d.reveal),
+    hub: createHubApi(d.secrets, d.runner),
   };
 }

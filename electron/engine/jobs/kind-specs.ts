@@ -9,14 +9,21 @@ export interface JobKindSpec<K extends JobKind = JobKind> {
   device(input: JobInput<K>): string;
   /** Only registered when the engine is started with test jobs enabled. */
   testOnly: boolean;
+  /** Can be paused and resumed in place (keeps partial outputs outside the staging folder). */
+  resumable: boolean;
 }
 
 type SpecTable = { [K in JobKind]: JobKindSpec<K> };
 
 export const JOB_KIND_SPECS: SpecTable = {
-  'system-report': { kind: 'system-report', title: 'System report', heavy: () => false, device: () => 'cpu', testOnly: false },
-  'test.sleep': { kind: 'test.sleep', title: 'Test: sleep', heavy: (i) => i.heavy, device: () => 'cpu', testOnly: true },
+  'system-report': { kind: 'system-report', title: 'System report', heavy: () => false, device: () => 'cpu', testOnly: false, resumable: false },
+  'test.sleep': { kind: 'test.sleep', title: 'Test: sleep', heavy: (i) => i.heavy, device: () => 'cpu', testOnly: true, resumable: false },
+  'model.import': { kind: 'model.import', title: 'Import model', heavy: () => false, device: () => 'disk', testOnly: false, resumable: false },
+  'model.inspect': { kind: 'model.inspect', title: 'Inspect model', heavy: () => false, device: () => 'disk', testOnly: false, resumable: false },
+  'model.download': { kind: 'model.download', title: 'Download model', heavy: () => false, device: () => 'network', testOnly: false, resumable: true },
 };
+
+export const RESUMABLE_KINDS = Object.values(JOB_KIND_SPECS).filter((s) => s.resumable).map((s) => s.kind);
 
 export function specFor<K extends JobKind>(kind: K): JobKindSpec<K> {
   return JOB_KIND_SPECS[kind];

@@ -1,11 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, NotFoundError } from '../../../shared/api/router';
-import { isFinalJobState, type JobLogTail, type JobRecord, type StartJobRequest } from '../../../shared/jobs';
+import { isFinalJobState, type JobKind, type JobLogTail, type JobRecord, type StartJobRequest } from '../../../shared/jobs';
 import type { ArtifactsStore, NewArtifact } from '../store/artifacts-store';
 import type { Db } from '../store/database';
 import type { JobsStore } from '../store/jobs-store';
@@ -32,6 +33,8 @@ export interface JobRunnerOptions {
   testJobs: boolean;
   maxLightJobs?: number;
   killGraceMs?: number;
+  /** Extra environment for workers, computed per job (e.g. the Hub token, which never goes into a job's input or log). */
+  workerEnv?: () => Record<string, string | undefined>;
 }
 
 interface RunningJob {
@@ -39,6 +42,8 @@ interface RunningJob {
   /** Unset until the worker is forked. */
   child?: ChildProcess;
   cancelling: boolean;
+  /** Stopped by a pause rather than a cancel: ends `paused`, resumable in place. */
+  pausing: boolean;
   done: Promise<void>;
 }
 
@@ -101,25 +106,52 @@ export class JobRunner {
   }
 
   async cancel(id: string): Promise<JobRecord> {
+    return this.stop(id, 'cancel');
+  }
+
+  /** Stops a resumable job, keeping its partial outputs; `resume` continues it under the same id. */
+  async pause(id: string): Promise<JobRecord> {
+    const job = this.get(id);
+    if (!JOB_KIND_SPECS[job.kind as JobKind]?.resumable) throw new ConflictError(`${job.kind} jobs cannot be paused; cancel it instead`);
+    if (job.state === 'paused') return job;
+    if (job.state !== 'queued' && job.state !== 'running') throw new ConflictError(`Job ${id} is ${job.state}, not running`);
+    return this.stop(id, 'pause');
+  }
+
+  /** Continues a paused, interrupted or failed resumable job in place. */
+  resume(id: string): JobRecord {
+    if (this.closed) throw new ConflictError('The engine is shutting down');
+    const job = this.get(id);
+    if (!JOB_KIND_SPECS[job.kind as JobKind]?.resumable) throw new ConflictError(`${job.kind} jobs cannot be resumed; retry it instead`);
+    if (!this.o.jobs.requeue(id, this.o.ownerToken, process.pid)) throw new ConflictError(`Job ${id} is ${job.state}; only paused, interrupted or failed jobs resume`);
+    this.emitJob(id);
+    this.pump();
+    return this.get(id);
+  }
+
+  private async stop(id: string, mode: 'cancel' | 'pause'): Promise<JobRecord> {
     const own = this.o.jobs.ownership(id);
     if (!own) throw new NotFoundError(`No job with id ${id}`);
-    if (isFinalJobState(own.state)) return this.get(id);
+    const stopped = (s: JobRecord['state']): boolean => isFinalJobState(s) || (mode === 'pause' && s === 'paused');
+    if (stopped(own.state)) return this.get(id);
     const local = this.running.get(id);
     if (local) {
       local.cancelling = true;
+      local.pausing = mode === 'pause';
       this.kill(local);
       await local.done;
       return this.get(id);
     }
-    if (own.ownerToken === this.o.ownerToken || own.state === 'queued') {
-      if (this.o.jobs.finish(id, 'cancelled', { message: 'Cancelled before it started' })) this.emitJob(id);
-      if (own.state === 'queued') return this.get(id);
+    if (own.ownerToken === this.o.ownerToken || own.state === 'queued' || own.state === 'paused') {
+      const changed = mode === 'pause' ? this.o.jobs.pause(id, 'Paused before it started') : this.o.jobs.finish(id, 'cancelled', { message: own.state === 'paused' ? 'Cancelled while paused' : 'Cancelled before it started' });
+      if (changed) this.emitJob(id);
+      if (own.state === 'queued' || own.state === 'paused') return this.get(id);
     }
     // Another live engine (the server, the app, another CLI) runs it: ask it, then wait for the outcome.
-    this.o.jobs.requestCancel(id);
+    this.o.jobs.requestCancel(id, mode);
     for (let waited = 0; waited < 15_000; waited += 100) {
       const job = this.get(id);
-      if (isFinalJobState(job.state)) return job;
+      if (stopped(job.state)) return job;
       await sleep(100);
     }
     throw new ConflictError(`Job ${id} did not stop within 15 s; the engine running it may be busy`);
@@ -144,7 +176,7 @@ export class JobRunner {
 
   /** Cancel requests made by other engines for jobs this engine runs. */
   serveCancelRequests(): void {
-    for (const id of this.o.jobs.cancelRequestsFor(this.o.ownerToken)) void this.cancel(id);
+    for (const r of this.o.jobs.cancelRequestsFor(this.o.ownerToken)) void this.stop(r.id, r.mode).catch(() => undefined);
   }
 
   /** Marks jobs of engines that are gone as interrupted and stops any worker they left behind. */
@@ -198,7 +230,7 @@ export class JobRunner {
 
   private launch(job: JobRecord): void {
     const staging = this.stagingDir(job.id);
-    const entry: Partial<RunningJob> & { job: JobRecord; cancelling: boolean } = { job, cancelling: false };
+    const entry: Partial<RunningJob> & { job: JobRecord; cancelling: boolean } = { job, cancelling: false, pausing: false };
     let finishDone!: () => void;
     entry.done = new Promise<void>((r) => (finishDone = r));
     this.running.set(job.id, entry as RunningJob);
@@ -232,7 +264,8 @@ export class JobRunner {
     logLine(`[${new Date().toISOString()}] ${job.kind} ${job.id} started`);
     if (entry.cancelling) {
       await rm(staging, { recursive: true, force: true });
-      this.o.jobs.finish(job.id, this.closed ? 'interrupted' : 'cancelled', { message: this.closed ? 'Interrupted' : 'Cancelled' });
+      if (entry.pausing && !this.closed) this.o.jobs.pause(job.id);
+      else this.o.jobs.finish(job.id, this.closed ? 'interrupted' : 'cancelled', { message: this.closed ? 'Interrupted' : 'Cancelled' });
       logLine(`[${new Date().toISOString()}] cancelled before the worker started`);
       flushLines();
       await new Promise<void>((r) => log.end(r));
@@ -240,7 +273,7 @@ export class JobRunner {
       return;
     }
 
-    const env: NodeJS.ProcessEnv = { ...process.env, WHITTLE_JOB_ID: job.id };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.o.workerEnv?.(), WHITTLE_JOB_ID: job.id };
     // Under Electron, process.execPath is the Electron binary; this makes it behave as plain Node.
     if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
     const child = fork(this.o.worker.script, [], {
@@ -284,8 +317,10 @@ export class JobRunner {
     }
 
     const result = outcome as WorkerMessage | null;
-    let final: { state: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; error?: string; message: string; result?: unknown; progress?: number };
-    if (entry.cancelling) {
+    let final: { state: 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'paused'; error?: string; message: string; result?: unknown; progress?: number };
+    if (entry.pausing && !this.closed) {
+      final = { state: 'paused', message: 'Paused' };
+    } else if (entry.cancelling) {
       final = { state: this.closed ? 'interrupted' : 'cancelled', message: this.closed ? 'Interrupted' : 'Cancelled', error: this.closed ? 'Whittle stopped while this job was running' : undefined };
     } else if (result?.type === 'done' && exit.code === 0) {
       final = { state: 'succeeded', message: 'Done', result: result.result, progress: 1 };
@@ -311,7 +346,8 @@ export class JobRunner {
     } else {
       // Partial outputs go before the state changes, so nobody sees a finished job with leftovers.
       await rm(staging, { recursive: true, force: true });
-      this.o.jobs.finish(job.id, final.state, { error: final.error ?? null, message: final.message, result: final.result });
+      if (final.state === 'paused') this.o.jobs.pause(job.id);
+      else this.o.jobs.finish(job.id, final.state, { error: final.error ?? null, message: final.message, result: final.result });
       logLine(`[${new Date().toISOString()}] ${final.state}${final.error ? `: ${final.error.split('\n')[0]}` : ''}`);
     }
     flushLines();
@@ -325,15 +361,24 @@ export class JobRunner {
     try {
       const records: NewArtifact[] = [];
       for (const a of staged) {
+        const base = { id: newId('a'), kind: a.kind, name: a.name, jobId, parents: a.parents ?? [], meta: a.meta ?? {}, tags: a.tags ?? [], notes: '' };
+        if (a.external) {
+          if (!isAbsolute(a.file) || !a.sha256 || a.sizeBytes === undefined) throw new Error(`external artifact ${a.file} needs an absolute path, sha256 and size`);
+          await stat(a.file);
+          records.push({ ...base, path: a.file, sha256: a.sha256, sizeBytes: a.sizeBytes, managed: false });
+          continue;
+        }
         const src = resolve(staging, a.file);
         const rel = relative(staging, src);
         if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`artifact path ${a.file} is outside the job's folder`);
-        const { sha256, sizeBytes } = await sha256File(src);
+        const isDir = (await stat(src)).isDirectory();
+        if (isDir && (!a.sha256 || a.sizeBytes === undefined)) throw new Error(`folder artifact ${a.file} needs its sha256 and size from the worker`);
+        const { sha256, sizeBytes } = a.sha256 && a.sizeBytes !== undefined ? { sha256: a.sha256, sizeBytes: a.sizeBytes } : await sha256File(src);
         const dest = join(this.o.dataDir, 'artifacts', a.kind, `${jobId}-${basename(a.file)}`);
         await mkdir(dirname(dest), { recursive: true });
         await rename(src, dest);
         moved.push(dest);
-        records.push({ id: newId('a'), kind: a.kind, name: a.name, path: dest, sha256, sizeBytes, jobId, parents: a.parents ?? [], meta: a.meta ?? {} });
+        records.push({ ...base, path: dest, sha256, sizeBytes, managed: true });
       }
       await rm(staging, { recursive: true, force: true });
       this.o.db
@@ -343,7 +388,7 @@ export class JobRunner {
         })
         .immediate();
     } catch (err) {
-      await Promise.all(moved.map((m) => rm(m, { force: true })));
+      await Promise.all(moved.map((m) => rm(m, { recursive: true, force: true })));
       throw err;
     }
   }

@@ -10,12 +10,18 @@ export interface StartMessage {
 }
 
 export interface StagedArtifact {
-  /** Path relative to the job's staging folder. */
+  /** A file or folder, relative to the job's staging folder; or, when `external`, an absolute path left where it is. */
   file: string;
   kind: string;
   name: string;
   parents?: string[];
   meta?: Record<string, unknown>;
+  tags?: string[];
+  /** Registered by reference (an imported model, the user's Hugging Face cache): never moved, never deleted by Whittle. */
+  external?: boolean;
+  /** Known digest and size (verified by the worker), so the supervisor does not hash gigabytes twice. Required for folders and external paths. */
+  sha256?: string;
+  sizeBytes?: number;
 }
 
 export type WorkerMessage =
@@ -35,4 +41,6 @@ export interface WorkerContext {
   dataDir: string;
   progress(fraction: number | null, message: string): void;
   log(line: string): void;
+  /** Aborted when the supervisor stops the job (SIGTERM): finish writing resumable state and return. */
+  signal: AbortSignal;
 }

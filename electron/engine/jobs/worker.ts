@@ -27,6 +27,13 @@ function dieWithGroup(): never {
 
 process.on('disconnect', dieWithGroup);
 
+// A stop (cancel/pause) arrives as SIGTERM: let the job save resumable state; the supervisor SIGKILLs after its grace period.
+const stopping = new AbortController();
+process.on('SIGTERM', () => {
+  stopping.abort(new Error('stopped'));
+  setTimeout(() => process.exit(143), 2000).unref();
+});
+
 process.once('message', (raw: unknown) => {
   const msg = raw as StartMessage;
   if (msg?.type !== 'start') {
@@ -39,6 +46,7 @@ process.once('message', (raw: unknown) => {
     dataDir: msg.dataDir,
     progress: (fraction, message) => void send({ type: 'progress', fraction, message }),
     log: (line) => process.stdout.write(`${line}\n`),
+    signal: stopping.signal,
   };
   runJobKind(ctx, msg.kind, msg.input)
     .then(async (out) => {
@@ -46,6 +54,7 @@ process.once('message', (raw: unknown) => {
       process.exit(0);
     })
     .catch(async (err: unknown) => {
+      if (stopping.signal.aborted) process.exit(143);
       const e = err instanceof Error ? err : new Error(String(err));
       process.stderr.write(`${e.stack ?? e.message}\n`);
       await send({ type: 'error', message: e.message });

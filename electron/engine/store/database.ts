@@ -33,11 +33,20 @@ function migrate(db: Db, file: string): void {
       `${file} has schema version ${from}, newer than this Whittle knows (${MIGRATIONS.length}); update Whittle.`,
     );
   }
-  for (let v = from; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.exec(`PRAGMA user_version = ${v + 1}`);
-    }).immediate();
+  if (from === MIGRATIONS.length) return;
+  // Table rebuilds (SQLite's documented way to change a CHECK) must not fire the foreign-key actions of DROP TABLE.
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let v = from; v < MIGRATIONS.length; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]!);
+        const broken = db.prepare('PRAGMA foreign_key_check').all();
+        if (broken.length) throw new DatabaseError(`${file}: migration ${v + 1} left ${broken.length} broken references`);
+        db.exec(`PRAGMA user_version = ${v + 1}`);
+      }).immediate();
+    }
+  } finally {
+    db.pragma('foreign_keys = ON');
   }
 }
 

@@ -88,7 +88,7 @@ export class JobsStore {
       ownerToken: row.owner_token,
       ownerPid: row.owner_pid,
       workerPid: row.worker_pid,
-      cancelRequested: row.cancel_requested === 1,
+      cancelRequested: row.cancel_requested > 0,
     };
   }
 
@@ -131,14 +131,14 @@ export class JobsStore {
     this.db.prepare('UPDATE jobs SET progress = ?, message = ?, updated_at = ? WHERE id = ? AND state = ?').run(fraction, message, this.now(), id, 'running');
   }
 
-  /** Final transition. Only from queued/running, so a late worker message cannot overwrite a cancel. */
-  finish(id: string, state: Exclude<JobState, 'queued' | 'running'>, fields: { result?: unknown; error?: string | null; message?: string; progress?: number | null }): boolean {
+  /** Final transition. Only from queued/running/paused, so a late worker message cannot overwrite a cancel. */
+  finish(id: string, state: Exclude<JobState, 'queued' | 'running' | 'paused'>, fields: { result?: unknown; error?: string | null; message?: string; progress?: number | null }): boolean {
     const t = this.now();
     const res = this.db
       .prepare(
         `UPDATE jobs SET state = ?, result = ?, error = ?, message = COALESCE(?, message), progress = COALESCE(?, progress),
            finished_at = ?, updated_at = ?, worker_pid = NULL, cancel_requested = 0
-         WHERE id = ? AND state IN ('queued','running')`,
+         WHERE id = ? AND state IN ('queued','running','paused')`,
       )
       .run(
         state,
@@ -153,15 +153,45 @@ export class JobsStore {
     return res.changes === 1;
   }
 
-  requestCancel(id: string): void {
-    this.db.prepare('UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(this.now(), id);
+  /** Running/queued -> paused. The worker is gone (or never started); its partial outputs stay for resuming. */
+  pause(id: string, message = 'Paused'): boolean {
+    const res = this.db
+      .prepare(`UPDATE jobs SET state = 'paused', message = ?, worker_pid = NULL, cancel_requested = 0, updated_at = ? WHERE id = ? AND state IN ('queued','running')`)
+      .run(message, this.now(), id);
+    return res.changes === 1;
   }
 
-  cancelRequestsFor(ownerToken: string): string[] {
+  /** Paused/interrupted/failed -> queued again under this engine, keeping the id (resumable kinds only). */
+  requeue(id: string, ownerToken: string, ownerPid: number): boolean {
+    const res = this.db
+      .prepare(
+        `UPDATE jobs SET state = 'queued', message = 'Queued to resume', error = NULL, result = NULL, finished_at = NULL, worker_pid = NULL,
+           cancel_requested = 0, owner_token = ?, owner_pid = ?, updated_at = ?
+         WHERE id = ? AND state IN ('paused','interrupted','failed')`,
+      )
+      .run(ownerToken, ownerPid, this.now(), id);
+    return res.changes === 1;
+  }
+
+  /** mode 1 = cancel, 2 = pause; served by the engine that runs the job. */
+  requestCancel(id: string, mode: 'cancel' | 'pause' = 'cancel'): void {
+    this.db.prepare('UPDATE jobs SET cancel_requested = ?, updated_at = ? WHERE id = ?').run(mode === 'pause' ? 2 : 1, this.now(), id);
+  }
+
+  cancelRequestsFor(ownerToken: string): { id: string; mode: 'cancel' | 'pause' }[] {
     const rows = this.db
-      .prepare(`SELECT id FROM jobs WHERE owner_token = ? AND cancel_requested = 1 AND state IN ('queued','running')`)
-      .all(ownerToken) as { id: string }[];
-    return rows.map((r) => r.id);
+      .prepare(`SELECT id, cancel_requested FROM jobs WHERE owner_token = ? AND cancel_requested > 0 AND state IN ('queued','running')`)
+      .all(ownerToken) as { id: string; cancel_requested: number }[];
+    return rows.map((r) => ({ id: r.id, mode: r.cancel_requested === 2 ? 'pause' : 'cancel' }));
+  }
+
+  /** Interrupted jobs of the given kinds that finished after `since`, oldest first. */
+  interruptedSince(kinds: readonly string[], since: number): JobRecord[] {
+    if (!kinds.length) return [];
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE state = 'interrupted' AND kind IN (${kinds.map(() => '?').join(',')}) AND finished_at > ? ORDER BY created_at`)
+      .all(...kinds, since) as JobRow[];
+    return rows.map(toRecord);
   }
 
   queuedFor(ownerToken: string): JobRecord[] {
@@ -181,6 +211,6 @@ export class JobsStore {
     const rows = this.db.prepare(`SELECT * FROM jobs WHERE state IN ('queued','running')`).all() as JobRow[];
     return rows
       .filter((r) => r.owner_token === null || !liveOwnerTokens.includes(r.owner_token))
-      .map((r) => ({ id: r.id, state: r.state, ownerToken: r.owner_token, ownerPid: r.owner_pid, workerPid: r.worker_pid, cancelRequested: r.cancel_requested === 1 }));
+      .map((r) => ({ id: r.id, state: r.state, ownerToken: r.owner_token, ownerPid: r.owner_pid, workerPid: r.worker_pid, cancelRequested: r.cancel_requested > 0 }));
   }
 }

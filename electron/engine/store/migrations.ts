@@ -63,4 +63,38 @@ export const MIGRATIONS: readonly string[] = [
     updated_at    INTEGER NOT NULL
   );
   `,
+
+  // 2: jobs can be paused (resumable kinds); artifacts carry user tags/notes and whether Whittle owns their files.
+  `
+  CREATE TABLE jobs_v2 (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('queued','running','paused','succeeded','failed','cancelled','interrupted')),
+    input         TEXT NOT NULL,
+    progress      REAL,
+    message       TEXT NOT NULL DEFAULT '',
+    result        TEXT,
+    error         TEXT,
+    heavy         INTEGER NOT NULL,
+    device        TEXT NOT NULL,
+    retry_of      TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+    owner_pid     INTEGER,
+    owner_token   TEXT,
+    worker_pid    INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    started_at    INTEGER,
+    finished_at   INTEGER,
+    updated_at    INTEGER NOT NULL
+  );
+  INSERT INTO jobs_v2 SELECT * FROM jobs;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_v2 RENAME TO jobs;
+  CREATE INDEX jobs_state ON jobs(state);
+  CREATE INDEX jobs_updated ON jobs(updated_at);
+
+  ALTER TABLE artifacts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE artifacts ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+  ALTER TABLE artifacts ADD COLUMN managed INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

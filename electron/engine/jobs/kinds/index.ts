@@ -1,5 +1,8 @@
 import { StartJobRequest } from '../../../../shared/jobs';
 import type { JobOutput, WorkerContext } from '../worker-protocol';
+import { runModelDownload } from './model-download';
+import { runModelImport } from './model-import';
+import { runModelInspect } from './model-inspect';
 import { runSystemReport } from './system-report';
 import { runTestSleep } from './test-sleep';
 
@@ -11,5 +14,11 @@ export async function runJobKind(ctx: WorkerContext, kind: string, input: unknow
       return runSystemReport(ctx);
     case 'test.sleep':
       return runTestSleep(ctx, req.input);
+    case 'model.import':
+      return runModelImport(ctx, req.input);
+    case 'model.inspect':
+      return runModelInspect(ctx, req.input);
+    case 'model.download':
+      return runModelDownload(ctx, req.input);
   }
 }

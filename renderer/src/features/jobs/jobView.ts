@@ -6,6 +6,7 @@ import type { Tone } from '../../components/Badge';
 export const STATE_TONES: Record<JobState, Tone> = {
   queued: 'neutral',
   running: 'info',
+  paused: 'neutral',
   succeeded: 'success',
   failed: 'danger',
   cancelled: 'warning',
@@ -18,8 +19,8 @@ export const STATE_TONES: Record<JobState, Tone> = {
  */
 export const JOB_STATES = Object.keys(STATE_TONES) as JobState[];
 
-export const canCancel = (job: Job): boolean => job.state === 'queued' || job.state === 'running';
-export const canRetry = (job: Job): boolean => job.state !== 'queued' && job.state !== 'running';
+export const canCancel = (job: Job): boolean => job.state === 'queued' || job.state === 'running' || job.state === 'paused';
+export const canRetry = (job: Job): boolean => job.state !== 'queued' && job.state !== 'running' && job.state !== 'paused';
 
 /**
  * What a progress bar shows: the reported fraction while running (null = indeterminate), full once

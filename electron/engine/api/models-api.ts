@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { ConflictError } from '../../../shared/api/router';
+import type { EngineApi } from '../../../shared/api/engine-api';
+import type { JobRunner } from '../jobs/runner';
+import { scanHfCache, hfHubCacheDir } from '../models/hf-cache';
+import type { ModelLibrary } from '../models/library';
+import { estimateMemoryFit } from '../models/memory-fit';
+
+export function createModelsApi(library: ModelLibrary, runner: JobRunner, reveal: (path: string) => Promise<void>): EngineApi['models'] {
+  return {
+    list: (req) => library.list(req),
+    get: (id) => library.get(id),
+    import(input) {
+      const path = resolve(input.path);
+      const existing = library.find(path);
+      if (existing) throw new ConflictError(`${path} is already in the library as "${existing.name}" (${existing.id})`);
+      return runner.start({ kind: 'model.import', input: { ...input, path } });
+    },
+    inspectPath: (path, hash) => runner.start({ kind: 'model.inspect', input: { path: resolve(path), hash } }),
+    update: (req) => library.update(req),
+    reveal: async (id) => reveal(library.get(id).path),
+    remove: (req) => library.remove(req.id, req.force),
+    memoryFit: async (req) => estimateMemoryFit(library.get(req.id), req.contextSize),
+    async hfCache() {
+      const found = await scanHfCache(hfHubCacheDir());
+      return found.map((e) => ({ repo: e.repo, revision: e.revision, path: e.path, format: e.format, sizeBytes: e.sizeBytes, modelId: library.find(e.path)?.id ?? null }));
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/** HTTP plumbing of the downloader: node:http(s) requests, redirect resolution, and error classification. */
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { DownloadError, httpError, urlPath } from './errors';
+
+export interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+  destroy(): void;
+}
+
+export function createAgents(maxSockets: number): Agents {
+  const opts = { keepAlive: true, maxSockets, scheduling: 'lifo' as const };
+  const a = { http: new http.Agent(opts), https: new https.Agent(opts) };
+  return {
+    ...a,
+    destroy() {
+      a.http.destroy();
+      a.https.destroy();
+    },
+  };
+}
+
+export class StallError extends Error {
+  override name = 'StallError';
+  readonly code = 'ETIMEDOUT';
+}
+
+export interface RequestOptions {
+  method: 'GET' | 'HEAD';
+  headers: Record<string, string>;
+  agents: Agents;
+  signal: AbortSignal;
+  /** Destroys the request when no byte arrives for this long. */
+  stallMs: number;
+}
+
+/** Sends a request; resolves with the response head (the body is not consumed). Redirects are not followed. */
+export function request(url: string, o: RequestOptions): Promise<{ req: http.ClientRequest; res: IncomingMessage }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+      reject(new DownloadError(`${urlPath(url)}: unsupported protocol ${u.protocol}`, url));
+      return;
+    }
+    if (o.signal.aborted) {
+      reject(abortReason(o.signal));
+      return;
+    }
+    const req = mod.request(u, {
+      method: o.method,
+      headers: { 'user-agent': 'whittle', ...o.headers },
+      agent: u.protocol === 'https:' ? o.agents.https : o.agents.http,
+      signal: o.signal,
+    });
+    req.setTimeout(o.stallMs, () => req.destroy(new StallError(`no data for ${Math.round(o.stallMs / 1000)} s`)));
+    req.once('response', (res) => resolve({ req, res }));
+    req.once('error', (err) => reject(o.signal.aborted ? abortReason(o.signal) : err));
+    req.end();
+  });
+}
+
+export function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : new DOMException('This operation was aborted', 'AbortError');
+}
+
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET']);
+
+/** Network errors (resets, timeouts, stalls, truncated bodies) are worth another attempt. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof DownloadError) return err.retryable;
+  if (err instanceof StallError || err instanceof TruncatedError) return true;
+  const e = err as NodeJS.ErrnoException | null;
+  return !!e && (RETRYABLE_CODES.has(e.code ?? '') || /socket hang up|aborted/i.test(e.message ?? ''));
+}
+
+export class TruncatedError extends Error {
+  override name = 'TruncatedError';
+}
+
+export function retryAfterSeconds(res: IncomingMessage): number | undefined {
+  const v = res.headers['retry-after'];
+  if (!v) return undefined;
+  const n = Number(v);
+  if (Number.isFinite(n)) return Math.max(0, n);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
+}
+
+/** Reads a small error body (the Hub sends `{"error": "..."}`) and builds the DownloadError. */
+export async function errorFromResponse(url: string, res: IncomingMessage, sentToken: boolean): Promise<DownloadError> {
+  const status = res.statusCode ?? 0;
+  let text = '';
+  await new Promise<void>((resolve) => {
+    res.on('data', (c: Buffer) => {
+      if (text.length < 4096) text += c.toString();
+    });
+    res.once('end', resolve);
+    res.once('error', () => resolve());
+    res.once('close', resolve);
+  });
+  let hubMessage = header(res, 'x-error-message');
+  if (!hubMessage && /json/.test(header(res, 'content-type') ?? '')) {
+    try {
+      const j = JSON.parse(text) as { error?: unknown };
+      if (typeof j.error === 'string') hubMessage = j.error;
+    } catch {
+      // not JSON after all
+    }
+  }
+  return httpError(url, status, { code: header(res, 'x-error-code'), hubMessage, sentToken, retryAfterSeconds: retryAfterSeconds(res) });
+}
+
+export function header(res: IncomingMessage, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export const unquote = (etag: string | undefined): string | null => (etag ? etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1') : null);
+
+export interface ResolvedRemote {
+  /** Where the bytes are fetched from (the CDN for LFS files). */
+  dataUrl: string;
+  /** Whether `dataUrl` is on the origin the caller's headers belong to. */
+  sameOrigin: boolean;
+  size: number | null;
+  etag: string | null;
+  /** The LFS sha256 (from X-Linked-Etag), when the file is in LFS. */
+  linkedSha256: string | null;
+  commit: string | null;
+  acceptRanges: boolean | null;
+}
+
+/**
+ * Follows the redirects of a resolve URL with HEAD requests, sending the caller's headers only on its
+ * origin. A redirect to another origin (the CDN) is not requested: its URL is signed and needs no headers.
+ */
+export async function resolveRemote(url: string, headers: Record<string, string>, o: Omit<RequestOptions, 'method' | 'headers'>): Promise<ResolvedRemote> {
+  const origin = new URL(url).origin;
+  const sentToken = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  let current = url;
+  let linkedSize: number | null = null;
+  let linkedEtag: string | null = null;
+  let commit: string | null = null;
+  for (let hop = 0; hop < 10; hop++) {
+    const { res } = await request(current, { ...o, method: 'HEAD', headers });
+    res.resume();
+    const status = res.statusCode ?? 0;
+    commit ??= header(res, 'x-repo-commit') ?? null;
+    const ls = header(res, 'x-linked-size');
+    if (ls !== undefined && linkedSize === null && /^\d+$/.test(ls)) linkedSize = Number(ls);
+    linkedEtag ??= unquote(header(res, 'x-linked-etag'));
+    if (status >= 300 && status < 400) {
+      const location = header(res, 'location');
+      if (!location) throw new DownloadError(`${urlPath(url)}: HTTP ${status} without a Location header`, url, status);
+      const next = new URL(location, current).href;
+      if (new URL(next).origin !== origin) {
+        return { dataUrl: next, sameOrigin: false, size: linkedSize, etag: linkedEtag, linkedSha256: sha256Of(linkedEtag), commit, acceptRanges: null };
+      }
+      current = next;
+      continue;
+    }
+    if (status >= 200 && status < 300) {
+      const length = header(res, 'content-length');
+      const size = linkedSize ?? (length !== undefined && /^\d+$/.test(length) ? Number(length) : null);
+      const etag = linkedEtag ?? unquote(header(res, 'etag'));
+      return { dataUrl: current, sameOrigin: true, size, etag, linkedSha256: sha256Of(linkedEtag), commit, acceptRanges: /bytes/i.test(header(res, 'accept-ranges') ?? '') };
+    }
+    // A HEAD response has no body: the Hub puts its message in X-Error-Message.
+    throw httpError(url, status, { code: header(res, 'x-error-code'), hubMessage: header(res, 'x-error-message'), sentToken, retryAfterSeconds: retryAfterSeconds(res) });
+  }
+  throw new DownloadError(`${urlPath(url)}: too many redirects`, url);
+}
+
+const sha256Of = (etag: string | null): string | null => (etag && /^[0-9a-f]{64}$/i.test(etag) ? etag.toLowerCase() : null);

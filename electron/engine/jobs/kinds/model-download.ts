@@ -1,0 +1,168 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { HubFile } from '../../../../shared/hub';
+import type { JobInput } from '../../../../shared/jobs';
+import { downloadFile } from '../../hub/download-file';
+import { DiskSpaceError } from '../../hub/errors';
+import { listRepoFiles, resolveRevision, type HubAccess } from '../../hub/hub-client';
+import { hubEndpoint, resolveUrl } from '../../hub/hub-endpoint';
+import { expandSelection, ggufQuantOf } from '../../hub/hub-variants';
+import { formatHfUri } from '../../hub/hf-uri';
+import { hfHubCacheDir } from '../../models/hf-cache';
+import { inspectModel } from '../../models/inspect';
+import type { ModelMeta } from '../../models/library';
+import { modelDigest, sha256FromHfBlob, type ModelFileDigest } from '../../models/model-files';
+import { ByteMeter, formatBytes } from '../../models/progress-meter';
+import type { JobOutput, WorkerContext } from '../worker-protocol';
+import { checkGgufLoads, throttle } from './model-checks';
+import { slugify } from './model-import';
+
+const DISK_MARGIN = 64 * 1024 ** 2;
+
+/** The model's entry inside a folder of downloaded files: the GGUF (first part), else the folder holding genai_config.json, else the root. */
+function entryOf(paths: readonly string[]): string {
+  const gguf = paths.filter((p) => p.toLowerCase().endsWith('.gguf') && !/mmproj/i.test(p)).sort();
+  if (gguf.length) return gguf[0]!;
+  const genai = paths.find((p) => p.endsWith('genai_config.json'));
+  if (genai) return genai.includes('/') ? genai.slice(0, genai.lastIndexOf('/')) : '.';
+  return '.';
+}
+
+function defaultName(repo: string, paths: readonly string[], entry: string): string {
+  const repoName = repo.split('/')[1]!;
+  if (entry.toLowerCase().endsWith('.gguf')) {
+    const base = entry.split('/').pop()!.replace(/\.gguf$/i, '').replace(/-\d{5}-of-\d{5}$/, '');
+    return base.toLowerCase().includes(repoName.toLowerCase().replace(/-gguf$/i, '')) ? base : `${repoName} ${ggufQuantOf(entry) ?? base}`;
+  }
+  return entry === '.' || paths.length === 0 ? repoName : `${repoName} (${entry})`;
+}
+
+/** Files already in the user's Hugging Face cache at this commit, with matching digests: reuse them instead of downloading. */
+async function fromHfCache(repo: string, sha: string, files: readonly HubFile[]): Promise<string | null> {
+  const snapshot = join(hfHubCacheDir(), `models--${repo.replace('/', '--')}`, 'snapshots', sha);
+  if (!existsSync(snapshot)) return null;
+  for (const f of files) {
+    const p = join(snapshot, f.path);
+    if (!existsSync(p)) return null;
+    if (f.lfsSha256 && (await sha256FromHfBlob(p)) !== f.lfsSha256) return null;
+  }
+  return snapshot;
+}
+
+/**
+ * Downloads a model from the Hub (or a mirror at HF_ENDPOINT). Partial files live in <data>/downloads/<repo>/<commit>,
+ * outside the job's staging folder, so a pause, cancel, crash or reboot resumes where it stopped. Every file is
+ * verified against the Hub's LFS sha256 before it is moved into the library.
+ */
+export async function runModelDownload(ctx: WorkerContext, input: JobInput<'model.download'>): Promise<JobOutput> {
+  const token = process.env.HF_TOKEN?.trim() || null;
+  const access: HubAccess = { endpoint: hubEndpoint(), token };
+  ctx.progress(null, `Resolving ${input.repo}@${input.revision}`);
+  const { sha } = await resolveRevision(input.repo, input.revision, access);
+  const all = await listRepoFiles(input.repo, sha, access);
+  const paths = expandSelection(all, input.files);
+  const files = all.filter((f) => paths.includes(f.path));
+  if (!files.length) throw new Error(`${input.repo}@${input.revision}: nothing to download`);
+  const entry = entryOf(paths);
+  const name = input.name ?? defaultName(input.repo, paths, entry);
+  const total = files.reduce((n, f) => n + f.sizeBytes, 0);
+  ctx.log(`${input.repo}@${sha}: ${files.length} file(s), ${total} bytes, entry ${entry}`);
+
+  const cached = await fromHfCache(input.repo, sha, files);
+  if (cached) {
+    ctx.log(`reusing the Hugging Face cache at ${cached}`);
+    const entryPath = entry === '.' ? cached : join(cached, entry);
+    const m = await inspectModel(entryPath);
+    const digests: ModelFileDigest[] = files.map((f) => ({ path: f.path, sha256: f.lfsSha256, sizeBytes: f.sizeBytes }));
+    const meta: ModelMeta = { format: m.inspection.format, source: 'hf-cache', sourceRef: formatHfUri(input.repo, sha, entry === '.' ? null : entry), entry: null, inspection: m.inspection, files: digests };
+    const digest = modelDigest(digests);
+    return {
+      result: { name, repo: input.repo, commit: sha, bytesDownloaded: 0, reusedHfCache: cached },
+      artifacts: [{ file: m.entry, external: true, kind: 'model', name, sha256: digest, sizeBytes: total, meta: { ...meta }, tags: input.tags }],
+    };
+  }
+
+  const base = join(ctx.dataDir, 'downloads', input.repo.replace('/', '--'), sha);
+  const doneDir = join(base, 'done');
+  await mkdir(base, { recursive: true });
+  const verified = async (f: HubFile): Promise<string | null> => {
+    const dest = join(doneDir, f.path);
+    if (!existsSync(dest)) return null;
+    const sha256 = (await readFile(`${dest}.sha256`, 'utf8').catch(() => '')).trim();
+    return sha256 && (!f.lfsSha256 || sha256 === f.lfsSha256) ? sha256 : null;
+  };
+
+  const already = new Map<string, string>();
+  for (const f of files) {
+    const v = await verified(f);
+    if (v) already.set(f.path, v);
+  }
+  const remaining = files.filter((f) => !already.has(f.path)).reduce((n, f) => n + f.sizeBytes, 0);
+  const fsInfo = await statfs(base);
+  const free = fsInfo.bavail * fsInfo.bsize;
+  if (free < remaining + DISK_MARGIN) {
+    throw new DiskSpaceError(
+      `Not enough disk space in ${base}: the download needs ${formatBytes(remaining + DISK_MARGIN)} (with a 64 MB margin) but ${formatBytes(free)} is free`,
+      base,
+      remaining + DISK_MARGIN,
+      free,
+    );
+  }
+
+  const meter = new ByteMeter(total);
+  let doneBefore = [...already.keys()].reduce((n, p) => n + (files.find((f) => f.path === p)?.sizeBytes ?? 0), 0);
+  meter.set(doneBefore);
+  const report = throttle(() => ctx.progress(meter.fraction, meter.message('Downloaded')));
+  const started = Date.now();
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  const digests: ModelFileDigest[] = [];
+  for (const f of files) {
+    const have = already.get(f.path);
+    if (have) {
+      digests.push({ path: f.path, sha256: have, sizeBytes: f.sizeBytes });
+      continue;
+    }
+    const dest = join(doneDir, f.path);
+    ctx.log(`downloading ${f.path} (${f.sizeBytes} bytes${f.lfsSha256 ? `, sha256 ${f.lfsSha256}` : ''})`);
+    const res = await downloadFile({
+      url: resolveUrl(access.endpoint, input.repo, sha, f.path),
+      dest,
+      partialDir: join(base, 'partial', dirname(f.path)),
+      expectedSize: f.sizeBytes,
+      expectedSha256: f.lfsSha256 ?? undefined,
+      headers,
+      connections: input.connections,
+      signal: ctx.signal,
+      log: ctx.log,
+      onProgress: (p) => {
+        meter.set(doneBefore + p.bytesDone);
+        report();
+      },
+    });
+    await writeFile(`${dest}.sha256`, `${res.sha256}\n`);
+    doneBefore += f.sizeBytes;
+    meter.set(doneBefore);
+    digests.push({ path: f.path, sha256: res.sha256, sizeBytes: f.sizeBytes });
+  }
+  ctx.progress(1, 'Verifying the model');
+
+  const slug = slugify(name);
+  const stage = join(ctx.stagingDir, slug);
+  for (const f of files) {
+    await mkdir(dirname(join(stage, f.path)), { recursive: true });
+    await rename(join(doneDir, f.path), join(stage, f.path));
+    await rm(join(doneDir, `${f.path}.sha256`), { force: true });
+  }
+  const entryPath = entry === '.' ? stage : join(stage, entry);
+  const m = await inspectModel(entryPath);
+  await checkGgufLoads(ctx, m.entry, m.inspection);
+  await rm(base, { recursive: true, force: true });
+
+  const seconds = (Date.now() - started) / 1000;
+  const meta: ModelMeta = { format: m.inspection.format, source: 'hub', sourceRef: formatHfUri(input.repo, sha, entry === '.' ? null : entry), entry, inspection: m.inspection, files: digests };
+  return {
+    result: { name, repo: input.repo, commit: sha, files: paths, bytes: total, seconds, averageBytesPerSecond: seconds > 0 ? total / seconds : null },
+    artifacts: [{ file: slug, kind: 'model', name, sha256: modelDigest(digests), sizeBytes: total, meta: { ...meta }, tags: input.tags }],
+  };
+}
