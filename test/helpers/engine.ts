@@ -48,3 +48,13 @@ export function waitForFinal(engine: Engine, id: string, timeoutMs = 60_000): Pr
     return j && isFinalJobState(j.state) ? j : null;
   }, timeoutMs);
 }
+
+export async function waitForAsync<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}

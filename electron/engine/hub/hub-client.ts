@@ -40,7 +40,8 @@ export async function searchHub(req: HubSearchRequest, access: HubAccess): Promi
         if (req.maxParamsB !== undefined && params > req.maxParamsB * 1e9) continue;
       }
       out.push({
-        id: m.id,
+        // The client's `id` is the Hub's internal object id; `name` is owner/name.
+        id: m.name,
         downloads: m.downloads ?? 0,
         likes: m.likes ?? 0,
         updatedAt: m.updatedAt instanceof Date && !Number.isNaN(m.updatedAt.getTime()) ? m.updatedAt.toISOString() : null,

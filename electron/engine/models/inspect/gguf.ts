@@ -53,38 +53,134 @@ export async function hasGgufMagic(file: string): Promise<boolean> {
   }
 }
 
-/** Checks what readGgufFileInfo does not: it zero-fills reads past the end of the file, so a cut-off header still "parses". */
-async function checkHeader(file: string, size: number): Promise<number> {
+const FIXED_VALUE_BYTES: Readonly<Record<number, number>> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+const STRING = 8;
+const ARRAY = 9;
+
+/** Thrown by parseHeader when the bytes read so far end before the header does. */
+class NeedMore {
+  constructor(readonly end: number) {}
+}
+
+interface HeaderScan {
+  version: number;
+  /** Where the tensor data starts. */
+  dataStart: number;
+}
+
+/**
+ * Walks the header (magic, version, metadata, tensor table) with every length checked against the file size.
+ * readGgufFileInfo zero-fills reads past the end of the file, so a cut-off header still "parses" there, and a
+ * corrupt length can make it allocate or loop without bound; this walk runs first. It reads the file's first MB,
+ * and re-reads more (doubling) while the header runs longer.
+ */
+async function scanHeader(file: string, size: number): Promise<HeaderScan> {
   const fh = await open(file, 'r');
-  const buf = Buffer.alloc(HEADER_BYTES);
-  let bytesRead: number;
   try {
-    ({ bytesRead } = await fh.read(buf, 0, HEADER_BYTES, 0));
+    let length = Math.min(size, 1 << 20);
+    for (;;) {
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await fh.read(buf, 0, length, 0);
+      try {
+        return parseHeader(file, size, buf.subarray(0, bytesRead));
+      } catch (err) {
+        if (!(err instanceof NeedMore)) throw err;
+        if (bytesRead < length) throw new ModelFormatError(`${file}: the file could not be read past byte ${bytesRead}`, file);
+        length = Math.min(size, Math.max(err.end, length * 2));
+      }
+    }
   } finally {
     await fh.close();
   }
-  const magic = buf.subarray(0, Math.min(4, bytesRead));
-  if (bytesRead < 4 || magic.toString('latin1') !== 'GGUF') {
-    const shown = bytesRead === 0 ? 'the file is empty' : `it starts with ${JSON.stringify(magic.toString('latin1'))} (0x${magic.toString('hex')})`;
+}
+
+function parseHeader(file: string, size: number, buf: Buffer): HeaderScan {
+  let pos = 0;
+  let what = 'the header';
+  const need = (n: number) => {
+    const end = pos + n;
+    if (end > size) {
+      throw new ModelFormatError(`${file}: ${what} runs past the end of the file (${size} bytes): the file is truncated or its header is corrupt`, file);
+    }
+    if (end > buf.length) throw new NeedMore(end);
+  };
+  const u32 = () => {
+    need(4);
+    pos += 4;
+    return buf.readUInt32LE(pos - 4);
+  };
+  const u64 = () => {
+    need(8);
+    pos += 8;
+    const hi = buf.readUInt32LE(pos - 4);
+    // Anything larger than the file fails the next bounds check; two u32 reads avoid a BigInt per string.
+    return hi >= 0x200000 ? size + 1 : hi * 0x100000000 + buf.readUInt32LE(pos - 8);
+  };
+  const skip = (n: number) => {
+    need(n);
+    pos += n;
+  };
+
+  const magic = buf.subarray(0, Math.min(4, size));
+  if (size < 4 || magic.toString('latin1') !== 'GGUF') {
+    const shown = size === 0 ? 'the file is empty' : `it starts with ${JSON.stringify(magic.toString('latin1'))} (0x${magic.toString('hex')})`;
     throw new ModelFormatError(`${file}: not a GGUF file: expected the magic "GGUF" but ${shown}`, file);
   }
-  if (bytesRead < HEADER_BYTES) {
-    throw new ModelFormatError(`${file}: the file is ${size} bytes, too short for a GGUF header: the file is truncated`, file);
-  }
+  if (size < HEADER_BYTES) throw new ModelFormatError(`${file}: the file is ${size} bytes, too short for a GGUF header: the file is truncated`, file);
+  need(HEADER_BYTES);
   const version = buf.readUInt32LE(4);
-  if (version !== 2 && version !== 3) {
-    throw new ModelFormatError(`${file}: GGUF version ${version} is not supported (expected version 2 or 3)`, file);
-  }
+  if (version !== 2 && version !== 3) throw new ModelFormatError(`${file}: GGUF version ${version} is not supported (expected version 2 or 3)`, file);
   const tensorCount = buf.readBigUInt64LE(8);
   const kvCount = buf.readBigUInt64LE(16);
-  const minimum = BigInt(HEADER_BYTES) + tensorCount * BigInt(MIN_TENSOR_INFO_BYTES) + kvCount * BigInt(MIN_KV_BYTES);
-  if (minimum > BigInt(size)) {
+  if (BigInt(HEADER_BYTES) + tensorCount * BigInt(MIN_TENSOR_INFO_BYTES) + kvCount * BigInt(MIN_KV_BYTES) > BigInt(size)) {
     throw new ModelFormatError(
       `${file}: the GGUF header declares ${tensorCount} tensors and ${kvCount} metadata entries, which cannot fit in the file's ${size} bytes: the file is truncated or its header is corrupt`,
       file,
     );
   }
-  return version;
+  pos = HEADER_BYTES;
+  let alignment = 32;
+  for (let i = 0; i < Number(kvCount); i++) {
+    what = `metadata entry ${i}'s key`;
+    const keyLength = u64();
+    skip(keyLength);
+    const key = keyLength <= 256 ? buf.toString('utf8', pos - keyLength, pos) : '';
+    what = `metadata entry ${key || i}`;
+    const type = u32();
+    if (key === 'general.alignment' && type === 4) {
+      need(4);
+      alignment = buf.readUInt32LE(pos);
+    }
+    if (type === ARRAY) {
+      const itemType = u32();
+      const count = u64();
+      const fixed = FIXED_VALUE_BYTES[itemType];
+      if (fixed !== undefined) skip(count * fixed);
+      else if (itemType === STRING) {
+        need(count * 8);
+        for (let j = 0; j < count; j++) skip(u64());
+      } else {
+        throw new ModelFormatError(`${file}: ${what} is an array of unsupported type ${itemType}: the header is corrupt`, file);
+      }
+    } else if (type === STRING) {
+      skip(u64());
+    } else {
+      const fixed = FIXED_VALUE_BYTES[type];
+      if (fixed === undefined) throw new ModelFormatError(`${file}: ${what} has unsupported value type ${type}: the header is corrupt`, file);
+      skip(fixed);
+    }
+  }
+  for (let i = 0; i < Number(tensorCount); i++) {
+    what = `tensor ${i}'s name`;
+    const nameLength = u64();
+    skip(nameLength);
+    what = `the tensor table entry of ${nameLength <= 256 ? buf.toString('utf8', pos - nameLength, pos) : `tensor ${i}`}`;
+    const nDims = u32();
+    if (nDims > 8) throw new ModelFormatError(`${file}: ${what} has ${nDims} dimensions: the header is corrupt`, file);
+    skip(nDims * 8 + 4 + 8);
+  }
+  if (alignment === 0 || alignment % 8 !== 0) throw new ModelFormatError(`${file}: general.alignment is ${alignment}, not a multiple of 8`, file);
+  return { version, dataStart: Math.ceil(pos / alignment) * alignment };
 }
 
 /** Reads a dotted metadata key from node-llama-cpp's nested metadata (some keys stay joined, e.g. general.license). */
@@ -114,6 +210,8 @@ const SPECIAL_TOKEN_KEYS: ReadonlyArray<readonly [role: string, key: string]> = 
   ['mask', 'mask_token_id'],
 ];
 
+const nonEmpty = <T extends object>(o: T): T | undefined => (Object.keys(o).length > 0 ? o : undefined);
+
 function dimsOf(dimensions: readonly (number | bigint)[]): number[] {
   return dimensions.map((d) => Number(d));
 }
@@ -133,27 +231,28 @@ export async function inspectGguf(path: string): Promise<InspectedModel> {
     }
     sizes.push(size);
   }
-  let version = 3;
-  for (const [i, part] of parts.entries()) version = await checkHeader(part, sizes[i] ?? 0);
+  const headers: HeaderScan[] = [];
+  for (const [i, part] of parts.entries()) headers.push(await scanHeader(part, sizes[i] ?? 0));
+  const version = headers[0]?.version ?? 3;
 
   const { readGgufFileInfo, GgufFileType } = await loadNodeLlamaCpp();
   let info: GgufFileInfo;
   try {
     info = await readGgufFileInfo(entry, { logWarnings: false, sourceType: 'filesystem' });
   } catch (err) {
-    throw new ModelFormatError(`${entry}: cannot read the GGUF header: ${(err as Error).message}`, entry);
+    throw new ModelFormatError(`${entry}: cannot read the GGUF header (${(err as Error).message}): the file is corrupt`, entry);
   }
 
   const warnings: string[] = [];
   const meta = (key: string): unknown => metaValue(info.metadata, key.split('.'));
 
-  // Header ends (tensor data starts) per part.
+  // Where tensor data starts, per part: both readers must agree, or offsets would be read from the wrong base.
   for (const [i, part] of parts.entries()) {
     const source = info.sourceData[i];
     const infoEnd = source?.type === 'path' ? source.length : i === 0 ? info.infoEndOffset : undefined;
-    const size = sizes[i] ?? 0;
-    if (infoEnd !== undefined && infoEnd > size) {
-      throw new ModelFormatError(`${part}: the GGUF header ends at byte ${infoEnd} but the file is ${size} bytes: the file is truncated`, part);
+    const dataStart = headers[i]?.dataStart;
+    if (infoEnd !== undefined && dataStart !== undefined && infoEnd !== dataStart) {
+      throw new ModelFormatError(`${part}: the tensor data should start at byte ${dataStart} but node-llama-cpp reads ${infoEnd}: the header is corrupt`, part);
     }
   }
 
@@ -290,13 +389,15 @@ export async function inspectGguf(path: string): Promise<InspectedModel> {
       feedForwardLength: archNumber('feed_forward_length'),
       expertCount: archNumber('expert_count'),
       expertUsedCount: archNumber('expert_used_count'),
-      rope: jsonRecord({
-        dimensionCount: arch('rope.dimension_count'),
-        freqBase: arch('rope.freq_base'),
-        scalingType: arch('rope.scaling.type'),
-        scalingFactor: arch('rope.scaling.factor'),
-        originalContextLength: arch('rope.scaling.original_context_length'),
-      }),
+      rope: nonEmpty(
+        jsonRecord({
+          dimensionCount: arch('rope.dimension_count'),
+          freqBase: arch('rope.freq_base'),
+          scalingType: arch('rope.scaling.type'),
+          scalingFactor: arch('rope.scaling.factor'),
+          originalContextLength: arch('rope.scaling.original_context_length'),
+        }),
+      ),
       basename: meta('general.basename'),
       sizeLabel: meta('general.size_label'),
       finetune: meta('general.finetune'),

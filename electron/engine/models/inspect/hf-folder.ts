@@ -28,7 +28,7 @@ export const SAFETENSORS_INDEX = 'model.safetensors.index.json';
 const OTHER_WEIGHTS = /(\.bin|\.pth|\.pt|\.ckpt|\.h5|\.msgpack|\.gguf|\.onnx|\.onnx_data|\.onnx\.data|\.ot|\.tflite|\.mlmodel)$/i;
 
 /** The safetensors shards of a folder: those the index names (each must exist), else every top-level *.safetensors. */
-export async function safetensorsShards(dir: string): Promise<{ shards: string[]; index: string | null }> {
+export async function safetensorsShards(dir: string): Promise<{ shards: string[]; index: { path: string; weightMap: Record<string, string> } | null }> {
   const indexPath = join(dir, SAFETENSORS_INDEX);
   if (await isFile(indexPath)) {
     const index = await readJsonFile(indexPath);
@@ -44,7 +44,7 @@ export async function safetensorsShards(dir: string): Promise<{ shards: string[]
       if (!(await isFile(shard))) throw new ModelFormatError(`${indexPath}: names shard ${name} but ${shard} is missing`, shard);
       shards.push(shard);
     }
-    return { shards, index: indexPath };
+    return { shards, index: { path: indexPath, weightMap: weightMap as Record<string, string> } };
   }
   const entries = await readdir(dir, { withFileTypes: true });
   const shards: string[] = [];
@@ -52,15 +52,13 @@ export async function safetensorsShards(dir: string): Promise<{ shards: string[]
   return { shards: shards.sort(), index: null };
 }
 
-async function checkIndexAgainstHeaders(indexPath: string, headers: readonly SafetensorsHeader[]): Promise<void> {
-  const index = await readJsonFile(indexPath);
-  const weightMap = isRecord(index) && isRecord(index.weight_map) ? index.weight_map : {};
+/** Every tensor the index names must be in the shard it names. */
+function checkIndexAgainstHeaders(dir: string, index: { path: string; weightMap: Record<string, string> }, headers: readonly SafetensorsHeader[]): void {
   const byFile = new Map(headers.map((h) => [h.file, new Set(h.tensors.map((t) => t.name))]));
-  const dir = resolve(indexPath, '..');
-  for (const [tensor, shardName] of Object.entries(weightMap)) {
-    const shard = join(dir, String(shardName));
+  for (const [tensor, shardName] of Object.entries(index.weightMap)) {
+    const shard = join(dir, shardName);
     if (!byFile.get(shard)?.has(tensor)) {
-      throw new ModelFormatError(`${indexPath}: tensor ${tensor} should be in ${shard} but that shard does not hold it`, shard);
+      throw new ModelFormatError(`${index.path}: tensor ${tensor} should be in ${shard} but that shard does not hold it`, shard);
     }
   }
 }
@@ -104,7 +102,7 @@ export async function inspectHfFolder(path: string): Promise<InspectedModel> {
     );
   }
   const headers = await Promise.all(shards.map((s) => readSafetensorsHeader(s)));
-  if (index) await checkIndexAgainstHeaders(index, headers);
+  if (index) checkIndexAgainstHeaders(dir, index, headers);
 
   const warnings: string[] = [];
   const entries: TensorEntry[] = [];

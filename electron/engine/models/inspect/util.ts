@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import type { ModelFile, ModelFormat, ModelInspection, TensorFamilyType } from '../../../../shared/models';
 import { ModelFormatError } from './errors';
 
@@ -148,11 +148,19 @@ export async function modelFiles(root: string, files: readonly string[]): Promis
   return { files: out, sizeBytes };
 }
 
-/** owner/name for a snapshot folder of the Hugging Face cache (…/models--owner--name/snapshots/<commit>), else the folder's name. */
+/**
+ * owner/name for a folder in the Hugging Face cache (…/models--owner--name/snapshots/<commit>[/sub/folder], the
+ * subfolder appended), else the folder's name.
+ */
 export function folderModelName(dir: string): string {
-  const snapshots = dirname(dir);
-  const repoDir = basename(dirname(snapshots));
-  if (basename(snapshots) === 'snapshots' && repoDir.startsWith('models--')) return repoDir.slice('models--'.length).split('--').join('/');
+  const parts = dir.split(/[\\/]/);
+  for (let i = parts.length - 2; i >= 1; i--) {
+    const repoDir = parts[i - 1] ?? '';
+    if (parts[i] === 'snapshots' && repoDir.startsWith('models--')) {
+      const repo = repoDir.slice('models--'.length).split('--').join('/');
+      return [repo, ...parts.slice(i + 2)].join('/');
+    }
+  }
   return basename(dir);
 }
 

@@ -4,26 +4,36 @@ import type { Job } from '../../api/types';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useJobs } from '../../state/jobs';
 import { useNavigation } from '../../state/navigation';
-import { canCancel, canRetry } from './jobView';
+import { canCancel, canPause, canResume, canRetry } from './jobView';
 
 interface JobActionsProps {
   job: Job;
+  /** Prefix of the buttons' test ids: `job-cancel`, `download-pause`, … */
+  testIdPrefix?: string;
+  /** What to do with the new job a Retry starts; by default the Jobs page opens it. */
+  onRetried?: (job: Job) => void;
 }
 
-/** Cancel while queued or running; Retry once finished, which opens the new job. */
-export function JobActions({ job }: JobActionsProps) {
+/**
+ * Cancel while queued, running or paused; Pause and Resume for resumable kinds (downloads), which keep
+ * their partial work; Retry once finished (a new job), unless Resume can continue the same one.
+ */
+export function JobActions({ job, testIdPrefix = 'job', onRetried }: JobActionsProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const upsert = useJobs((s) => s.upsert);
   const navigate = useNavigation((s) => s.navigate);
 
-  const run = async (action: () => Promise<Job>, open: boolean): Promise<void> => {
+  const run = async (action: () => Promise<Job>, retried = false): Promise<void> => {
     setBusy(true);
     setError(null);
     try {
       const updated = await action();
       upsert(updated);
-      if (open) navigate('jobs', updated.id);
+      if (retried) {
+        if (onRetried) onRetried(updated);
+        else navigate('jobs', updated.id);
+      }
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -31,31 +41,55 @@ export function JobActions({ job }: JobActionsProps) {
     }
   };
 
+  const resumable = canResume(job);
   return (
     <div className="job-actions">
+      {canPause(job) && (
+        <button
+          type="button"
+          className="button"
+          disabled={busy}
+          onClick={() => void run(() => api.jobs.pause.mutate({ id: job.id }))}
+          data-testid={`${testIdPrefix}-pause`}
+        >
+          Pause
+        </button>
+      )}
+      {resumable && (
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={busy}
+          onClick={() => void run(() => api.jobs.resume.mutate({ id: job.id }))}
+          data-testid={`${testIdPrefix}-resume`}
+          title="Continue where it stopped, keeping what was already done"
+        >
+          Resume
+        </button>
+      )}
       {canCancel(job) && (
         <button
           type="button"
           className="button button-danger"
           disabled={busy}
-          onClick={() => void run(() => api.jobs.cancel.mutate({ id: job.id }), false)}
-          data-testid="job-cancel"
+          onClick={() => void run(() => api.jobs.cancel.mutate({ id: job.id }))}
+          data-testid={`${testIdPrefix}-cancel`}
         >
           Cancel
         </button>
       )}
-      {canRetry(job) && (
+      {canRetry(job) && !resumable && (
         <button
           type="button"
           className="button"
           disabled={busy}
           onClick={() => void run(() => api.jobs.retry.mutate({ id: job.id }), true)}
-          data-testid="job-retry"
+          data-testid={`${testIdPrefix}-retry`}
         >
           Retry
         </button>
       )}
-      {error && <ErrorNote message={error} testId="job-action-error" />}
+      {error && <ErrorNote message={error} testId={`${testIdPrefix}-action-error`} />}
     </div>
   );
 }

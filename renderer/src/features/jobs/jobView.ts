@@ -19,8 +19,20 @@ export const STATE_TONES: Record<JobState, Tone> = {
  */
 export const JOB_STATES = Object.keys(STATE_TONES) as JobState[];
 
+/**
+ * Kinds that pause and resume in place, keeping their partial work (the engine's `resumable` job kinds).
+ * Declared here rather than imported, for the same reason as JOB_STATES.
+ */
+export const RESUMABLE_KINDS: readonly string[] = ['model.download'];
+
+export const isResumable = (job: Job): boolean => RESUMABLE_KINDS.includes(job.kind);
 export const canCancel = (job: Job): boolean => job.state === 'queued' || job.state === 'running' || job.state === 'paused';
 export const canRetry = (job: Job): boolean => job.state !== 'queued' && job.state !== 'running' && job.state !== 'paused';
+/** A resumable job stops with its partial work kept while queued or running. */
+export const canPause = (job: Job): boolean => isResumable(job) && (job.state === 'queued' || job.state === 'running');
+/** A resumable job continues under the same id once paused, interrupted or failed. */
+export const canResume = (job: Job): boolean =>
+  isResumable(job) && (job.state === 'paused' || job.state === 'interrupted' || job.state === 'failed');
 
 /**
  * What a progress bar shows: the reported fraction while running (null = indeterminate), full once
