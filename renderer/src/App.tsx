@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { PAGES } from '../../shared/navigation';
 import { HardwarePage } from './features/hardware/HardwarePage';
 import { JobsPage } from './features/jobs/JobsPage';
+import { LibraryPage } from './features/library/LibraryPage';
 import { Header } from './frame/Header';
 import { PlaceholderPage } from './frame/PlaceholderPage';
 import { installPageShortcuts } from './frame/shortcuts';
@@ -11,6 +12,8 @@ import { useNavigation } from './state/navigation';
 function CurrentPage() {
   const page = useNavigation((s) => s.page);
   switch (page) {
+    case 'library':
+      return <LibraryPage />;
     case 'jobs':
       return <JobsPage />;
     case 'hardware':

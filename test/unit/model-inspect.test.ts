@@ -6,6 +6,7 @@ import { EXAMPLE_CONVERSATION } from '../../electron/engine/models/inspect/chat-
 import { inspectModel, ModelFormatError } from '../../electron/engine/models/inspect';
 import { elements, writeHfFolder, writeOnnxFolder, writeSafetensors, writeSplitGguf } from '../fixtures/model-folders';
 import { buildTinyGguf, CHATML_TEMPLATE, writeTinyGguf, type TinyGgufOptions } from '../fixtures/tiny-gguf';
+import { ModelInspection } from '../../shared/models';
 import { tempHome } from '../helpers/paths';
 
 const root = tempHome('inspect');
@@ -63,6 +64,7 @@ test('tiny F32 GGUF: parameters, families, facts, special tokens, rendered chat 
   assert.equal(i.chatTemplateError, null);
   for (const msg of userMessages) assert.ok(i.chatTemplateExample?.includes(msg), `example has "${msg}"`);
   assert.ok(i.chatTemplateExample?.endsWith('<|im_start|>assistant\n'), 'generation prompt added');
+  assert.deepEqual(ModelInspection.parse(i), i, 'matches the API schema');
   assert.equal(i.extra.ggufVersion, 3);
   assert.equal(i.extra.tokenizerModel, 'llama');
   assert.deepEqual(i.warnings, []);
@@ -109,6 +111,7 @@ test('split GGUF: any part gives the whole set; a missing part is named', async 
   );
   assert.equal(m.inspection.extra.splitCount, 3);
   assert.equal(m.inspection.architecture, 'llama');
+  assert.deepEqual(ModelInspection.parse(m.inspection), m.inspection, 'matches the API schema');
 
   unlinkSync(parts[2] as string);
   await assert.rejects(inspectModel(parts[0] as string), expectFormatError(/part 3 of the 3-part split set is missing/, parts[2] as string));
@@ -213,6 +216,7 @@ test('HF folder: parameters from the shapes, dtype per family, named templates, 
   for (const msg of userMessages) assert.ok(i.chatTemplateExample?.includes(msg));
   assert.deepEqual(i.specialTokens, { bos: '<s>', eos: '</s>', pad: '</s>', unk: '<unk>' });
   assert.equal(i.license, 'tiny-model-license');
+  assert.deepEqual(ModelInspection.parse(i), i, 'matches the API schema');
   for (const shard of hf.shardFiles) assert.ok(m.files.includes(shard), `files has ${shard}`);
   assert.ok(m.files.includes(join(dir, 'tokenizer.json')));
   assert.equal(i.sizeBytes, m.files.reduce((a, f) => a + statSync(f).size, 0));
@@ -278,6 +282,7 @@ test('ONNX genai folder: config facts, int4 from MatMulNBits, parameters from th
   assert.deepEqual(i.extra.providers, ['cuda']);
   assert.equal(i.extra.blockSize, 32);
   assert.equal(i.license, 'mit');
+  assert.deepEqual(ModelInspection.parse(i), i, 'matches the API schema');
   assert.ok(m.files.includes(onnx.modelFile) && m.files.includes(onnx.dataFile as string));
   for (const msg of userMessages) assert.ok(i.chatTemplateExample?.includes(msg));
 });
