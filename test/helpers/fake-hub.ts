@@ -81,6 +81,8 @@ export interface FakeHubRequest {
 
 export interface FakeHub {
   url: string;
+  /** The origin LFS downloads are redirected to. */
+  cdnUrl: string;
   readonly requests: FakeHubRequest[];
   /** Setting it resets the fault counters. */
   faults: FakeHubFaults;
@@ -260,7 +262,7 @@ function parseRange(header: string | undefined, size: number): { start: number; 
     return { start: Math.max(0, size - n), end: size };
   }
   const start = Number(m[1]);
-  const last = m[2] === '' ? size - 1 : Number(m[2]);
+  const last = m[2] === '' ? Infinity : Number(m[2]);
   if (last < start) return null;
   if (start >= size) return 'unsatisfiable';
   return { start, end: Math.min(last + 1, size) };
@@ -275,6 +277,7 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
   let dropsLeft = 0;
   let failsLeft = 0;
   let baseUrl = '';
+  let cdnUrl = '';
 
   const sign = (sha: string, expires: number) => createHmac('sha256', cdnSecret).update(`${sha}:${expires}`).digest('hex').slice(0, 32);
   const lfsBySha = new Map<string, { repo: RepoEntry; file: FileEntry }>();
@@ -554,7 +557,7 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
     if (file.lfs) {
       lfsBySha.set(meta.sha256, { repo, file });
       const expires = Math.floor(Date.now() / 1000) + 3600;
-      const location = `${baseUrl}/cdn/${meta.sha256}?response-content-disposition=${encodeURIComponent(`attachment; filename="${path.split('/').pop()}"`)}&Expires=${expires}&Signature=${sign(meta.sha256, expires)}`;
+      const location = `${cdnUrl}/cdn/${meta.sha256}?response-content-disposition=${encodeURIComponent(`attachment; filename="${path.split('/').pop()}"`)}&Expires=${expires}&Signature=${sign(meta.sha256, expires)}`;
       rec.status = 302;
       res.writeHead(302, {
         Location: location,
@@ -626,7 +629,7 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
     throw new HttpError(404, null, 'Sorry, we can’t find the page you are looking for.');
   }
 
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const rec: FakeHubRequest = {
       method: req.method ?? 'GET',
       path: (req.url ?? '/').split('?')[0] ?? '/',
@@ -654,16 +657,23 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
         });
         res.end(req.method === 'HEAD' ? undefined : body);
       });
-  });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const listen = async (port: number): Promise<Server> => {
+    const server = createServer(onRequest);
+    server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return server;
+  };
+  // The CDN is another origin (another port), as on the real Hub: clients must not send it the token.
+  const servers = [await listen(opts.port ?? 0), await listen(0)];
+  [baseUrl, cdnUrl] = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`) as [string, string];
 
   return {
     url: baseUrl,
+    cdnUrl,
     requests,
     get faults() {
       return faults;
@@ -684,11 +694,16 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
       const meta = fileMeta(file);
       return { sha256: meta.sha256, gitOid: meta.gitOid, size: file.size, lfs: file.lfs };
     },
-    close() {
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+    async close() {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }

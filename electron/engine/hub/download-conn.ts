@@ -123,7 +123,8 @@ class ChunkedDecoder {
 class Connection {
   readonly socket: net.Socket;
   private scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
-  private readingIntoTarget = false;
+  /** The target buffer handed to the socket for its next read, to tell in-place reads from others. */
+  private lent: Buffer | null = null;
   private headBuf: Buffer[] = [];
   private headLen = 0;
   private chunked: ChunkedDecoder | null = null;
@@ -143,11 +144,14 @@ class Connection {
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.socket =
       url.protocol === 'https:'
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], onread })
+        ? // Node's typings omit `onread` for TLS, which supports it.
+          tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], onread } as tls.ConnectionOptions)
         : net.connect({ host, port, onread });
     this.socket.setNoDelay(true);
     // Where the platform ignores `onread` (it is honoured for TCP and TLS since Node 15), bytes come as events.
-    this.socket.on('data', (chunk: Buffer) => this.onRead(chunk.length, chunk, false));
+    this.socket.on('data', (chunk: Buffer) => {
+      if (!this.onRead(chunk.length, chunk, false)) this.socket.pause();
+    });
     this.socket.on('timeout', () => this.socket.destroy(new StallError('no data for a while')));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err) => this.fail(err));
@@ -162,10 +166,10 @@ class Connection {
     const ex = this.ex;
     if (ex?.target && ex.framing.kind !== 'chunked' && ex.framing.kind !== 'none') {
       const b = ex.target.buffer();
-      this.readingIntoTarget = true;
-      return ex.framing.kind === 'length' && b.length > ex.framing.left ? b.subarray(0, Math.max(1, ex.framing.left)) : b;
+      this.lent = ex.framing.kind === 'length' && b.length > ex.framing.left ? b.subarray(0, Math.max(1, ex.framing.left)) : b;
+      return this.lent;
     }
-    this.readingIntoTarget = false;
+    this.lent = null;
     return this.scratch;
   }
 
@@ -193,7 +197,7 @@ class Connection {
       return false;
     }
     this.gotBytes = true;
-    const zeroCopy = inPlace && this.readingIntoTarget;
+    const zeroCopy = inPlace && buf === this.lent;
     try {
       if (!ex.head) return this.onHeadBytes(ex, buf.subarray(0, n));
       return this.onBody(ex, buf, n, zeroCopy);
@@ -280,7 +284,7 @@ class Connection {
 
   private complete(ex: Exchange): void {
     this.ex = null;
-    this.readingIntoTarget = false;
+    this.lent = null;
     this.socket.setTimeout(0);
     if (ex.keepAlive && !this.closed) {
       this.socket.unref();

@@ -15,7 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ChecksumError, DiskSpaceError, DownloadError, formatSize, urlPath } from './errors';
 import { abortReason, createAgents, isRetryable, resolveRemote, type ResolvedRemote } from './download-http';
 import { createPrefixHasher, type HashSpec, type PrefixHasher } from './download-hasher';
-import { DataUrlRefusedError, fetchSegment, RangeNotSupportedError, type SegmentContext } from './download-segment';
+import { ConnectionPool } from './download-conn';
+import { DataUrlRefusedError, fetchSegment, RangeNotSupportedError, StagePool, type SegmentContext } from './download-segment';
 import {
   contiguousPrefix,
   identityMismatch,
@@ -92,6 +93,7 @@ const RETRY_RESET_BYTES = 1 << 20;
 
 /** Chunks small enough that the hashed prefix trails the download by a few of them, large enough that requests are few. */
 function chunkBytes(size: number, connections: number): number {
+  if (process.env.EXP_CHUNK) return Number(process.env.EXP_CHUNK) << 20;
   const target = Math.ceil(size / (connections * 8));
   return Math.min(64 << 20, Math.max(8 << 20, Math.ceil(target / (1 << 20)) * (1 << 20)));
 }
@@ -187,7 +189,8 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
   const signal = internal.signal;
-  const agents = createAgents(requested + 2);
+  const agents = createAgents(2);
+  const pool = new ConnectionPool();
 
   const backoff = (failures: number, err: unknown): number => {
     const after = err instanceof DownloadError ? err.retryAfterSeconds : undefined;
@@ -294,7 +297,8 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
 
     const ctx: SegmentContext = {
       fh,
-      agents,
+      pool,
+      stages: new StagePool(),
       signal,
       stallMs,
       url: o.url,
@@ -456,6 +460,7 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
     meter?.stop(false);
     o.signal?.removeEventListener('abort', onAbort);
     agents.destroy();
+    pool.destroy();
     await hasher?.close().catch(() => undefined);
     await fh?.close().catch(() => undefined);
     if (keepPartial) {

@@ -80,37 +80,27 @@ export class TruncatedError extends Error {
   override name = 'TruncatedError';
 }
 
-export function retryAfterSeconds(res: IncomingMessage): number | undefined {
-  const v = res.headers['retry-after'];
-  if (!v) return undefined;
+export function parseRetryAfter(v: string): number | undefined {
+  if (!v.trim()) return undefined;
   const n = Number(v);
   if (Number.isFinite(n)) return Math.max(0, n);
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
 }
 
-/** Reads a small error body (the Hub sends `{"error": "..."}`) and builds the DownloadError. */
-export async function errorFromResponse(url: string, res: IncomingMessage, sentToken: boolean): Promise<DownloadError> {
-  const status = res.statusCode ?? 0;
-  let text = '';
-  await new Promise<void>((resolve) => {
-    res.on('data', (c: Buffer) => {
-      if (text.length < 4096) text += c.toString();
-    });
-    res.once('end', resolve);
-    res.once('error', () => resolve());
-    res.once('close', resolve);
-  });
-  let hubMessage = header(res, 'x-error-message');
-  if (!hubMessage && /json/.test(header(res, 'content-type') ?? '')) {
+/** The DownloadError for an error response, from its headers and (small) body: the Hub sends `{"error": "..."}`. */
+export function errorFromParts(url: string, status: number, get: (name: string) => string | undefined, body: string, sentToken: boolean): DownloadError {
+  let hubMessage = get('x-error-message');
+  if (!hubMessage && /json/.test(get('content-type') ?? '')) {
     try {
-      const j = JSON.parse(text) as { error?: unknown };
+      const j = JSON.parse(body) as { error?: unknown };
       if (typeof j.error === 'string') hubMessage = j.error;
     } catch {
       // not JSON after all
     }
   }
-  return httpError(url, status, { code: header(res, 'x-error-code'), hubMessage, sentToken, retryAfterSeconds: retryAfterSeconds(res) });
+  const after = get('retry-after');
+  return httpError(url, status, { code: get('x-error-code'), hubMessage, sentToken, retryAfterSeconds: after === undefined ? undefined : parseRetryAfter(after) });
 }
 
 export function header(res: IncomingMessage, name: string): string | undefined {
@@ -169,7 +159,7 @@ export async function resolveRemote(url: string, headers: Record<string, string>
       return { dataUrl: current, sameOrigin: true, size, etag, linkedSha256: sha256Of(linkedEtag), commit, acceptRanges: /bytes/i.test(header(res, 'accept-ranges') ?? '') };
     }
     // A HEAD response has no body: the Hub puts its message in X-Error-Message.
-    throw httpError(url, status, { code: header(res, 'x-error-code'), hubMessage: header(res, 'x-error-message'), sentToken, retryAfterSeconds: retryAfterSeconds(res) });
+    throw httpError(url, status, { code: header(res, 'x-error-code'), hubMessage: header(res, 'x-error-message'), sentToken, retryAfterSeconds: parseRetryAfter(header(res, 'retry-after') ?? '') });
   }
   throw new DownloadError(`${urlPath(url)}: too many redirects`, url);
 }

@@ -1,17 +1,20 @@
 /**
- * One attempt at one segment: a (ranged) GET streamed to the partial file with positioned writes.
- * Received bytes are batched into large writev calls, one in flight per segment; the response is paused
- * while too much waits for the disk. Bytes received before a network error are still written, so a
- * retry continues from the last byte on disk.
+ * One attempt at one segment: a (ranged) GET whose body the socket reads straight into 4 MiB staging
+ * buffers, written to the partial file with positioned writev calls, one in flight per segment. The
+ * socket pauses while too much waits for the disk. Bytes received before a network error are still
+ * written, so a retry continues from the last byte on disk.
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { ClientRequest, IncomingMessage } from 'node:http';
 import { DownloadError, urlPath } from './errors';
-import { type Agents, errorFromResponse, header, request, TruncatedError } from './download-http';
+import { MemoryTarget, type BodyTarget, type ConnectionPool, type ResponseHead } from './download-conn';
+import { errorFromParts, TruncatedError } from './download-http';
 import type { SegmentState } from './download-state';
 
-const BATCH_BYTES = 4 << 20;
-const PAUSE_BYTES = 32 << 20;
+const STAGE_BYTES = 4 << 20;
+/** Below this much room left in a staging buffer, the next read goes to a fresh one. */
+const MIN_READ_BYTES = 128 << 10;
+const PAUSE_BYTES = 16 << 20;
+const RESUME_BYTES = 8 << 20;
 
 export class RangeNotSupportedError extends Error {
   override name = 'RangeNotSupportedError';
@@ -22,9 +25,23 @@ export class DataUrlRefusedError extends Error {
   override name = 'DataUrlRefusedError';
 }
 
+/** Staging buffers shared by the segments of one download. */
+export class StagePool {
+  private free: Buffer[] = [];
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(STAGE_BYTES);
+  }
+
+  give(b: Buffer): void {
+    if (this.free.length < 16) this.free.push(b);
+  }
+}
+
 export interface SegmentContext {
   fh: FileHandle;
-  agents: Agents;
+  pool: ConnectionPool;
+  stages: StagePool;
   signal: AbortSignal;
   stallMs: number;
   /** The resolve URL, for messages. */
@@ -49,7 +66,6 @@ async function writeAll(ctx: SegmentContext, bufs: Buffer[], position: number, l
     if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`);
     left -= bytesWritten;
     at += bytesWritten;
-    if (left === 0) break;
     let skip = bytesWritten;
     const rest: Buffer[] = [];
     for (const b of pending) {
@@ -60,6 +76,125 @@ async function writeAll(ctx: SegmentContext, bufs: Buffer[], position: number, l
       }
     }
     pending = rest;
+  }
+}
+
+/** Receives a segment's body into staging buffers and writes them at the segment's offset. */
+class FileSink implements BodyTarget {
+  received = 0;
+  writeError: Error | null = null;
+  private cur: Buffer;
+  private fill = 0;
+  private queue: { buf: Buffer; len: number }[] = [];
+  private queued = 0;
+  private writing = false;
+  private paused = false;
+  private writePos: number;
+  private control: { resume(): void; fail(err: Error): void } | null = null;
+  private idle: (() => void) | null = null;
+
+  constructor(
+    private ctx: SegmentContext,
+    private seg: SegmentState,
+    from: number,
+  ) {
+    this.writePos = from;
+    this.cur = ctx.stages.take();
+  }
+
+  attach(control: { resume(): void; fail(err: Error): void }): void {
+    this.control = control;
+  }
+
+  buffer(): Buffer {
+    if (this.cur.length - this.fill < MIN_READ_BYTES) this.rotate();
+    return this.cur.subarray(this.fill);
+  }
+
+  filled(n: number): boolean {
+    this.fill += n;
+    this.received += n;
+    this.ctx.onReceived(n);
+    if (this.cur.length - this.fill < MIN_READ_BYTES) this.rotate();
+    return this.more();
+  }
+
+  copy(data: Buffer): boolean {
+    let rest = data;
+    while (rest.length > 0) {
+      if (this.fill === this.cur.length) this.rotate();
+      const n = rest.copy(this.cur, this.fill);
+      this.fill += n;
+      rest = rest.subarray(n);
+    }
+    this.received += data.length;
+    this.ctx.onReceived(data.length);
+    return this.more();
+  }
+
+  private more(): boolean {
+    if (this.writeError) return false;
+    if (this.queued >= PAUSE_BYTES) this.paused = true;
+    return !this.paused;
+  }
+
+  private rotate(): void {
+    if (this.fill === 0) return;
+    this.queue.push({ buf: this.cur, len: this.fill });
+    this.queued += this.fill;
+    this.cur = this.ctx.stages.take();
+    this.fill = 0;
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.writing || this.writeError) return;
+    if (this.queue.length === 0) {
+      this.idle?.();
+      return;
+    }
+    const batch = this.queue.splice(0, this.queue.length);
+    const len = batch.reduce((n, b) => n + b.len, 0);
+    const at = this.writePos;
+    this.writePos += len;
+    this.writing = true;
+    const bufs = batch.map((b) => b.buf.subarray(0, b.len));
+    writeAll(this.ctx, bufs, at, len).then(
+      () => {
+        this.writing = false;
+        this.queued -= len;
+        for (const b of batch) this.ctx.stages.give(b.buf);
+        this.seg.written += len;
+        this.ctx.onWritten(this.seg, len);
+        if (this.paused && this.queued < RESUME_BYTES) {
+          this.paused = false;
+          this.control?.resume();
+        }
+        this.kick();
+      },
+      (err: unknown) => {
+        this.writing = false;
+        this.writeError = err instanceof Error ? err : new Error(String(err));
+        this.control?.fail(this.writeError);
+        this.idle?.();
+      },
+    );
+  }
+
+  /** Writes what was received; resolves once it is on disk (rejects with the write error, if any). */
+  finish(): Promise<void> {
+    this.rotate();
+    return new Promise<void>((resolve, reject) => {
+      this.idle = () => {
+        if (this.writing || (this.queue.length > 0 && !this.writeError)) return;
+        this.idle = null;
+        this.ctx.stages.give(this.cur);
+        if (this.writeError) reject(this.writeError);
+        else resolve();
+      };
+      this.kick();
+      this.idle?.();
+    });
   }
 }
 
@@ -76,139 +211,65 @@ export async function fetchSegment(ctx: SegmentContext, seg: SegmentState): Prom
   const src = ctx.source();
   const headers: Record<string, string> = { ...(src.sameOrigin ? src.headers : {}), 'accept-encoding': 'identity' };
   if (!whole) headers.range = `bytes=${from}-${seg.end >= 0 ? seg.end - 1 : ''}`;
-  const { req, res } = await request(src.url, { method: 'GET', headers, agents: ctx.agents, signal: ctx.signal, stallMs: ctx.stallMs });
-  const status = res.statusCode ?? 0;
   const where = urlPath(ctx.url);
 
-  if (status === 200 && !whole) {
-    req.destroy();
-    throw new RangeNotSupportedError(`${where}: the server ignores Range requests`);
-  }
-  if (status !== 200 && status !== 206) {
-    if ((status === 401 || status === 403) && !src.sameOrigin) {
-      res.resume();
-      throw new DataUrlRefusedError(`${where}: the download URL was refused (HTTP ${status})`);
-    }
-    throw await errorFromResponse(ctx.url, res, src.sentToken && src.sameOrigin);
-  }
+  let sink: FileSink | null = null;
+  let errorBody: MemoryTarget | null = null;
+  let head: ResponseHead | null = null;
+  let expected: number | null = null;
 
-  let expected: number | null;
-  if (status === 206) {
-    const cr = parseContentRange(header(res, 'content-range'));
-    if (!cr || cr.start !== from) {
-      req.destroy();
-      throw new DownloadError(`${where}: the server answered a different range (${header(res, 'content-range') ?? 'no Content-Range'}) than asked (${headers.range})`, ctx.url, 206, undefined, true);
+  const onHead = (h: ResponseHead): BodyTarget => {
+    head = h;
+    const status = h.status;
+    if (status === 200 && !whole) throw new RangeNotSupportedError(`${where}: the server ignores Range requests`);
+    if (status !== 200 && status !== 206) {
+      errorBody = new MemoryTarget();
+      return errorBody;
     }
-    if (cr.total !== null && ctx.size !== null && cr.total !== ctx.size) {
-      req.destroy();
-      throw new DownloadError(`${where}: the remote file changed while downloading (its size is now ${cr.total} bytes, was ${ctx.size})`, ctx.url, 206);
-    }
-    if (seg.end < 0 && cr.total !== null) seg.end = cr.total;
-    expected = cr.end - from;
-  } else {
-    const len = header(res, 'content-length');
-    expected = len !== undefined && /^\d+$/.test(len) ? Number(len) : null;
-    if (expected !== null && ctx.size !== null && expected !== ctx.size) {
-      req.destroy();
-      throw new DownloadError(`${where}: the remote file changed (its size is now ${expected} bytes, was ${ctx.size})`, ctx.url, 200);
-    }
-    if (seg.end < 0 && expected !== null) seg.end = expected;
-  }
-  if (seg.end >= 0 && (expected === null || from + expected > seg.end)) expected = seg.end - from;
-  return pump(ctx, seg, req, res, from, expected);
-}
-
-function pump(ctx: SegmentContext, seg: SegmentState, req: ClientRequest, res: IncomingMessage, from: number, expected: number | null): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const bufs: Buffer[] = [];
-    let buffered = 0;
-    let received = 0;
-    let writePos = from;
-    let writing = false;
-    let writeError: unknown = null;
-    let streamError: unknown = null;
-    let requestError: unknown = null;
-    let ended = false;
-    let settled = false;
-    let paused = false;
-
-    const settle = () => {
-      if (settled || !ended || writing) return;
-      if (buffered > 0 && writeError === null) {
-        startWrite();
-        return;
+    if (status === 206) {
+      const cr = parseContentRange(h.headers['content-range']);
+      if (!cr || cr.start !== from) {
+        throw new DownloadError(`${where}: the server answered a different range (${h.headers['content-range'] ?? 'no Content-Range'}) than asked (${headers.range})`, ctx.url, 206, undefined, true);
       }
-      settled = true;
-      const short = expected !== null ? received < expected : false;
-      if (writeError !== null) reject(writeError);
-      else if (requestError !== null || streamError !== null) reject(requestError ?? streamError);
-      else if (short) reject(new TruncatedError(`the connection closed after ${received} of ${expected} bytes`));
-      else {
-        if (seg.end < 0) seg.end = seg.start + seg.written;
-        resolve();
+      if (cr.total !== null && ctx.size !== null && cr.total !== ctx.size) {
+        throw new DownloadError(`${where}: the remote file changed while downloading (its size is now ${cr.total} bytes, was ${ctx.size})`, ctx.url, 206);
       }
-    };
-
-    const startWrite = () => {
-      if (writing || buffered === 0 || writeError !== null) return;
-      const batch = bufs.splice(0, bufs.length);
-      const len = buffered;
-      const at = writePos;
-      buffered = 0;
-      writePos += len;
-      writing = true;
-      writeAll(ctx, batch, at, len).then(
-        () => {
-          writing = false;
-          seg.written += len;
-          ctx.onWritten(seg, len);
-          if (paused && !ended) {
-            paused = false;
-            res.resume();
-          }
-          if (buffered >= BATCH_BYTES || (ended && buffered > 0)) startWrite();
-          settle();
-        },
-        (err: unknown) => {
-          writing = false;
-          writeError = err;
-          req.destroy();
-          ended = true;
-          settle();
-        },
-      );
-    };
-
-    res.on('data', (chunk: Buffer) => {
-      if (writeError !== null || settled) return;
-      if (expected !== null && received + chunk.length > expected) chunk = chunk.subarray(0, expected - received);
-      if (chunk.length === 0) return;
-      received += chunk.length;
-      bufs.push(chunk);
-      buffered += chunk.length;
-      ctx.onReceived(chunk.length);
-      if (buffered >= BATCH_BYTES) startWrite();
-      if (buffered >= PAUSE_BYTES && !paused) {
-        paused = true;
-        res.pause();
+      if (seg.end < 0 && cr.total !== null) seg.end = cr.total;
+      expected = cr.end - from;
+    } else {
+      const len = h.headers['content-length'];
+      expected = len !== undefined && /^\d+$/.test(len) ? Number(len) : null;
+      if (expected !== null && ctx.size !== null && expected !== ctx.size) {
+        throw new DownloadError(`${where}: the remote file changed (its size is now ${expected} bytes, was ${ctx.size})`, ctx.url, 200);
       }
-    });
-    res.once('end', () => {
-      ended = true;
-      settle();
-    });
-    res.once('error', (err) => {
-      streamError ??= err;
-      ended = true;
-      settle();
-    });
-    res.once('close', () => {
-      if (!res.complete) streamError ??= new TruncatedError(`the connection closed after ${received} of ${expected ?? '?'} bytes`);
-      ended = true;
-      settle();
-    });
-    req.once('error', (err) => {
-      requestError ??= err;
-    });
-  });
+      if (seg.end < 0 && expected !== null) seg.end = expected;
+    }
+    if (seg.end >= 0 && (expected === null || from + expected > seg.end)) {
+      throw new DownloadError(`${where}: the server sent more than the requested range`, ctx.url, status, undefined, true);
+    }
+    sink = new FileSink(ctx, seg, from);
+    return sink;
+  };
+
+  try {
+    await ctx.pool.request(src.url, { method: 'GET', headers, signal: ctx.signal, stallMs: ctx.stallMs }, onHead);
+  } catch (err) {
+    const s = sink as FileSink | null;
+    if (s) {
+      await s.finish().catch(() => undefined);
+      if (s.writeError) throw s.writeError;
+    }
+    throw err;
+  }
+  const failed = errorBody as MemoryTarget | null;
+  const h = head as ResponseHead | null;
+  if (failed && h) {
+    if ((h.status === 401 || h.status === 403) && !src.sameOrigin) throw new DataUrlRefusedError(`${where}: the download URL was refused (HTTP ${h.status})`);
+    throw errorFromParts(ctx.url, h.status, (k) => h.headers[k], failed.text(), src.sentToken && src.sameOrigin);
+  }
+  const s = sink as FileSink | null;
+  if (!s) throw new TruncatedError('no response');
+  await s.finish();
+  if (expected !== null && s.received < expected) throw new TruncatedError(`the connection closed after ${s.received} of ${expected} bytes`);
+  if (seg.end < 0) seg.end = seg.start + seg.written;
 }

@@ -58,7 +58,7 @@ export async function loadState(statePath: string, partPath: string): Promise<{ 
   if (partSize === null) return { reason: 'the partial file is missing' };
   for (const s of state.segments) {
     const ok = Number.isSafeInteger(s.start) && Number.isSafeInteger(s.end) && Number.isSafeInteger(s.written) && s.written >= 0;
-    if (!ok || (s.end >= 0 && s.start + s.written > s.end) || s.start + s.written > partSize) return { reason: 'its state does not match the partial file' };
+    if (!ok || (s.end >= 0 && s.start + s.written > s.end) || (s.written > 0 && s.start + s.written > partSize)) return { reason: 'its state does not match the partial file' };
   }
   return { state };
 }

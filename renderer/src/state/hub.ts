@@ -12,7 +12,7 @@ export type HubModelDetails = Outputs['hub']['model'];
 export type HubVariant = HubModelDetails['variants'][number];
 export type CatalogEntry = Outputs['hub']['catalog'][number];
 export type HubTokenStatus = Outputs['hub']['tokenStatus'];
-export type HubSearchQuery = NonNullable<Inputs['hub']['search']>;
+export type HubSearchQuery = Exclude<Inputs['hub']['search'], void | undefined>;
 export type HubLibrary = NonNullable<HubSearchQuery['library']>;
 export type HubSort = NonNullable<HubSearchQuery['sort']>;
 export type DownloadRequest = Inputs['hub']['download'];
@@ -39,6 +39,9 @@ interface HubState {
   token: Loadable<HubTokenStatus>;
   /** The last download started from Discover, or why it could not start. */
   lastDownload: { job: Job; what: string } | { error: string; what: string } | null;
+  /** The starter catalog is unfolded until the first search. */
+  catalogOpen: boolean;
+  setCatalogOpen: (open: boolean) => void;
   setForm: (patch: Partial<SearchForm>) => void;
   search: (query: HubSearchQuery) => Promise<void>;
   open: (repo: string | null) => Promise<void>;
@@ -62,6 +65,11 @@ export const useHub = create<HubState>()((set, get) => ({
   catalog: { status: 'idle' },
   token: { status: 'idle' },
   lastDownload: null,
+  catalogOpen: true,
+
+  setCatalogOpen(open) {
+    set({ catalogOpen: open });
+  },
 
   setForm(patch) {
     set((state) => ({ form: { ...state.form, ...patch } }));
@@ -69,7 +77,7 @@ export const useHub = create<HubState>()((set, get) => ({
 
   async search(query) {
     const request = ++searchRequest;
-    set({ results: { status: 'loading' }, searched: query });
+    set({ results: { status: 'loading' }, searched: query, catalogOpen: false });
     try {
       const value = await api.hub.search.query(query);
       if (request === searchRequest) set({ results: { status: 'ready', value } });

@@ -19,7 +19,7 @@ export const PARAM_BANDS: Record<string, { label: string; min?: number; max?: nu
 };
 
 export function toQuery(form: SearchForm): HubSearchQuery {
-  const band = PARAM_BANDS[form.params] ?? {};
+  const band = PARAM_BANDS[form.params] ?? PARAM_BANDS['']!;
   return {
     query: form.query.trim(),
     sort: form.sort,

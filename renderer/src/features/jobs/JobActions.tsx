@@ -16,7 +16,8 @@ interface JobActionsProps {
 
 /**
  * Cancel while queued, running or paused; Pause and Resume for resumable kinds (downloads), which keep
- * their partial work; Retry once finished (a new job), unless Resume can continue the same one.
+ * their partial work. Retry once finished: a new job, except for a failed resumable job, which
+ * continues in place (keeping its partial work).
  */
 export function JobActions({ job, testIdPrefix = 'job', onRetried }: JobActionsProps) {
   const [busy, setBusy] = useState(false);
@@ -56,15 +57,16 @@ export function JobActions({ job, testIdPrefix = 'job', onRetried }: JobActionsP
         </button>
       )}
       {resumable && (
+        // After a failure this is the way to try again: the same job, keeping what was already done.
         <button
           type="button"
           className="button button-primary"
           disabled={busy}
           onClick={() => void run(() => api.jobs.resume.mutate({ id: job.id }))}
-          data-testid={`${testIdPrefix}-resume`}
-          title="Continue where it stopped, keeping what was already done"
+          data-testid={`${testIdPrefix}-${job.state === 'failed' ? 'retry' : 'resume'}`}
+          title={job.state === 'failed' ? 'Try again from where it stopped, keeping what was already done' : 'Continue where it stopped, keeping what was already done'}
         >
-          Resume
+          {job.state === 'failed' ? 'Retry' : 'Resume'}
         </button>
       )}
       {canCancel(job) && (

@@ -40,7 +40,7 @@ export function LibraryTabs() {
           id={`library-tab-${t.id}`}
           className="tab"
           aria-selected={tab === t.id}
-          aria-controls={`library-panel-${t.id}`}
+          aria-controls={tab === t.id ? `library-panel-${t.id}` : undefined}
           tabIndex={tab === t.id ? 0 : -1}
           onClick={() => setTab(t.id)}
           onKeyDown={onKeyDown}
