@@ -28,12 +28,13 @@ export async function searchHub(req: HubSearchRequest, access: HubAccess): Promi
   try {
     for await (const m of listModels({
       search: { query: req.query || undefined, owner: req.author || undefined, tags: req.library ? [LIBRARY_TAG[req.library]] : undefined },
-      additionalFields: ['library_name', 'tags', 'safetensors'],
+      // `gguf` (parameter count of GGUF repos) is a real expand key the client's types do not list yet.
+      additionalFields: ['library_name', 'tags', 'safetensors', 'gguf' as 'safetensors'],
       sort: req.sort,
       limit: wantsParams ? req.limit * 4 : req.limit,
       ...creds(access),
     })) {
-      const params = m.safetensors?.total ?? null;
+      const params = m.safetensors?.total ?? (m as { gguf?: { total?: number } }).gguf?.total ?? null;
       if (wantsParams) {
         if (params === null) continue;
         if (req.minParamsB !== undefined && params < req.minParamsB * 1e9) continue;

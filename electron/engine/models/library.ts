@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { ConflictError, NotFoundError } from '../../../shared/api/router';
 import type { ArtifactRecord } from '../../../shared/artifacts';
-import { LibraryModel, ModelInspection, type ListModelsRequest, type RemoveModelResult, type UpdateModelRequest } from '../../../shared/models';
+import { type LibraryModel, ModelInspection, type ListModelsRequest, type RemoveModelResult, type UpdateModelRequest } from '../../../shared/models';
 import type { ArtifactsStore } from '../store/artifacts-store';
 
 export const MODEL_KIND = 'model';
