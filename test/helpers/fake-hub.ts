@@ -7,7 +7,8 @@
  *
  * LFS files are served like the real Hub: `resolve` answers 302 to a signed "CDN" URL on the same server
  * (which needs no Authorization header), with X-Linked-Size / X-Linked-Etag / X-Repo-Commit.
- * Generated files (`{ sizeBytes, seed }`) are produced on the fly, never held in memory.
+ * Generated files (`{ sizeBytes, seed }`) are produced on the fly, never held in memory; a file's hashes
+ * are computed on its first listing or resolve (about a second per GB).
  */
 import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -96,46 +97,20 @@ export interface FakeHub {
 // ---------------------------------------------------------------------------------------------------
 // Deterministic generated content
 
-const GEN_PERIOD = 1 << 20;
-const GEN_PAGE = 4096;
+const GEN_BLOCK = 1 << 20;
+const GEN_STAMP = 8;
 const baseBlocks = new Map<number, Buffer>();
 
-/** A pseudo-random 1 MiB block per seed (AES-CTR keystream), with each 4 KiB page stamped with its index. */
+/** A pseudo-random 1 MiB block per seed (AES-CTR keystream). */
 function baseBlock(seed: number): Buffer {
   let b = baseBlocks.get(seed);
   if (!b) {
     const key = createHash('sha256').update(`fake-hub:${seed}`).digest();
     const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
-    b = Buffer.concat([cipher.update(Buffer.alloc(GEN_PERIOD)), cipher.final()]);
+    b = Buffer.concat([cipher.update(Buffer.alloc(GEN_BLOCK)), cipher.final()]);
     baseBlocks.set(seed, b);
   }
   return b;
-}
-
-/** Bytes [start, end) of a generated file: the seed's block repeated, each page stamped so no two pages are equal. */
-export function generatedBytes(spec: GeneratedData, start: number, end: number): Buffer {
-  const stop = Math.min(end, spec.sizeBytes);
-  const out = Buffer.allocUnsafe(Math.max(0, stop - start));
-  if (out.length === 0) return out;
-  const base = baseBlock(spec.seed);
-  let pos = start;
-  while (pos < stop) {
-    const inBlock = pos % GEN_PERIOD;
-    const n = Math.min(GEN_PERIOD - inBlock, stop - pos);
-    base.copy(out, pos - start, inBlock, inBlock + n);
-    pos += n;
-  }
-  const stamp = Buffer.allocUnsafe(8);
-  for (let page = Math.floor(start / GEN_PAGE); page * GEN_PAGE < stop; page++) {
-    const at = page * GEN_PAGE;
-    if (at + 8 <= start) continue;
-    stamp.writeUInt32LE(page >>> 0, 0);
-    stamp.writeUInt32LE((Math.floor(page / 2 ** 32) ^ spec.seed) >>> 0, 4);
-    const from = Math.max(at, start);
-    const to = Math.min(at + 8, stop);
-    stamp.copy(out, from - start, from - at, to - at);
-  }
-  return out;
 }
 
 function isGenerated(data: FakeFileSpec['data']): data is GeneratedData {
@@ -148,13 +123,43 @@ export function fileSize(spec: Pick<FakeFileSpec, 'data'>): number {
   return typeof d === 'string' ? Buffer.byteLength(d) : d.length;
 }
 
-/** Streams a file's content in chunks of up to `chunk` bytes. */
+/**
+ * Bytes [start, end) of a generated file, as slices: the seed's block repeated, each 1 MiB block starting
+ * with an 8-byte stamp of its index, so no two blocks are alike. The slices share the block (no copying),
+ * which keeps the hub cheap enough not to skew throughput measurements.
+ */
+export function* generatedParts(spec: GeneratedData, start: number, end: number): Generator<Buffer> {
+  const stop = Math.min(end, spec.sizeBytes);
+  const base = baseBlock(spec.seed);
+  let pos = start;
+  while (pos < stop) {
+    const block = Math.floor(pos / GEN_BLOCK);
+    const inBlock = pos - block * GEN_BLOCK;
+    if (inBlock < GEN_STAMP) {
+      const stamp = Buffer.allocUnsafe(GEN_STAMP);
+      stamp.writeUInt32LE(block >>> 0, 0);
+      stamp.writeUInt32LE((Math.floor(block / 2 ** 32) ^ spec.seed) >>> 0, 4);
+      const n = Math.min(GEN_STAMP - inBlock, stop - pos);
+      yield stamp.subarray(inBlock, inBlock + n);
+      pos += n;
+      continue;
+    }
+    const n = Math.min(GEN_BLOCK - inBlock, stop - pos);
+    yield base.subarray(inBlock, inBlock + n);
+    pos += n;
+  }
+}
+
+export function generatedBytes(spec: GeneratedData, start: number, end: number): Buffer {
+  return Buffer.concat([...generatedParts(spec, start, end)]);
+}
+
+/** A file's bytes [start, end) in pieces of at most `chunk` bytes (views, not copies). */
 export function* fileChunks(spec: Pick<FakeFileSpec, 'data'>, start = 0, end = fileSize(spec), chunk = 1 << 20): Generator<Buffer> {
   const d = spec.data;
-  const buf = isGenerated(d) ? null : typeof d === 'string' ? Buffer.from(d) : d;
-  for (let pos = start; pos < end; pos += chunk) {
-    const stop = Math.min(end, pos + chunk);
-    yield buf ? buf.subarray(pos, stop) : generatedBytes(d as GeneratedData, pos, stop);
+  const parts = isGenerated(d) ? generatedParts(d, start, end) : [(typeof d === 'string' ? Buffer.from(d) : d).subarray(start, end)];
+  for (const part of parts) {
+    for (let at = 0; at < part.length; at += chunk) yield part.subarray(at, Math.min(part.length, at + chunk));
   }
 }
 
@@ -484,7 +489,11 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
     const chunkSize = rate ? Math.max(1024, Math.min(64 * 1024, Math.floor(rate / 20))) : 1 << 20;
     const started = Date.now();
     let closed = false;
-    res.once('close', () => (closed = true));
+    const gone = new AbortController();
+    res.once('close', () => {
+      closed = true;
+      gone.abort();
+    });
     for (let chunk of fileChunks(file.spec, start, end, chunkSize)) {
       if (closed) return;
       const at = start + rec.bytesSent;
@@ -512,7 +521,7 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
       }
       if (rate) {
         const due = started + (rec.bytesSent / rate) * 1000;
-        if (due > Date.now()) await sleep(due - Date.now());
+        if (due > Date.now()) await sleep(due - Date.now(), undefined, { signal: gone.signal }).catch(() => undefined);
       }
     }
     res.end();

@@ -7,6 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import { join } from 'node:path';
 import { ChecksumError, DiskSpaceError, DownloadError, downloadFile, type DownloadFileOptions, type DownloadProgress } from '../../electron/engine/hub/download-file';
 import type { PartState } from '../../electron/engine/hub/download-state';
 import { sha256File } from '../../electron/engine/util/files';
-import { fileSha256, generatedBytes, startFakeHub, type FakeFileSpec, type FakeHub } from '../helpers/fake-hub';
+import { fileChunks, fileSha256, generatedBytes, startFakeHub, type FakeFileSpec, type FakeHub } from '../helpers/fake-hub';
 
 const TOKEN = 'hf_download_test_token';
 const MiB = 1024 * 1024;
@@ -182,6 +184,22 @@ describe('downloadFile', () => {
     hub.faults = {};
   });
 
+  test('a stalled response is abandoned after the stall timeout and retried', async () => {
+    const d = get({ file: mid });
+    hub.faults = { throttleBytesPerSec: 10 };
+    const logs: string[] = [];
+    const t0 = performance.now();
+    await assert.rejects(d.run({ stallTimeoutMs: 200, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 }, log: (l) => logs.push(l) }), (e: DownloadError) => {
+      assert.ok(e instanceof DownloadError);
+      assert.match(e.message, /acme\/models\/resolve\/main\/mid\.bin: network error: no data for 200 ms.*gave up after 2 attempts/);
+      return true;
+    });
+    hub.faults = {};
+    assert.ok(performance.now() - t0 < 5000);
+    assert.equal(logs.filter((l) => /retrying/.test(l)).length, 1, logs.join('\n'));
+    assert.ok(existsSync(join(d.partialDir, 'mid.bin.part.json')), 'the partial is kept for a later call');
+  });
+
   test('a corrupted byte fails the sha256 check; neither the file nor the partial remains', async () => {
     const d = get();
     hub.faults = { corruptByteAt: { path: big.path, offset: 30 * MiB + 7 } };
@@ -282,6 +300,34 @@ describe('downloadFile', () => {
     await assert.rejects(d.run({ signal: AbortSignal.abort() }), (e: Error) => e.name === 'AbortError');
     assert.ok(!existsSync(d.dest));
     assert.deepEqual(partFiles(d.partialDir), []);
+  });
+
+  test('a server that ignores Range and sends chunked bodies: one connection, from the start', async () => {
+    const spec = { sizeBytes: 40 * MiB + 3, seed: 21 };
+    const server = createServer((req, res) => {
+      // Claims ranges on HEAD, ignores them on GET, and never says how long the body is.
+      if (req.method === 'HEAD') {
+        res.writeHead(200, { 'content-length': spec.sizeBytes, 'accept-ranges': 'bytes', etag: '"v1"' }).end();
+        return;
+      }
+      res.writeHead(200, { etag: '"v1"' });
+      for (const part of fileChunks({ data: spec })) res.write(part);
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/plain.bin`;
+      const p = paths('plain.bin');
+      const logs: string[] = [];
+      const sha = fileSha256({ data: spec });
+      const r = await downloadFile({ url, ...p, connections: 4, expectedSha256: sha, log: (l) => logs.push(l) });
+      assert.equal(r.sha256, sha);
+      assert.equal(r.sizeBytes, spec.sizeBytes);
+      assert.ok(logs.some((l) => /ignores Range requests; downloading plain\.bin again with one connection/.test(l)), logs.join('\n'));
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   test('the generated fixture is what the test thinks it is', () => {

@@ -72,7 +72,7 @@ describe('fake Hub', () => {
       assert.deepEqual(generatedBytes(spec.data, a, b), whole.subarray(a, b), `bytes ${a}-${b}`);
     }
     assert.equal(fileSha256(spec), sha256(whole));
-    // No two pages alike: a misplaced write changes the hash.
+    // No two blocks alike: a misplaced write changes the hash.
     assert.notDeepEqual(whole.subarray(0, 4096), whole.subarray(1 << 20, (1 << 20) + 4096));
     assert.notEqual(fileSha256({ data: { sizeBytes: 1000, seed: 1 } }), fileSha256({ data: { sizeBytes: 1000, seed: 2 } }));
   });

@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { StallError, TruncatedError } from './download-http';
+import { ProtocolError, StallError, TruncatedError } from './download-http';
 
 export interface ResponseHead {
   status: number;
@@ -97,7 +97,7 @@ class ChunkedDecoder {
       const c = data[i++]!;
       if (c !== 0x0a) {
         if (c !== 0x0d) this.line += String.fromCharCode(c);
-        if (this.line.length > 4096) throw new Error('malformed chunked encoding');
+        if (this.line.length > 4096) throw new ProtocolError('malformed chunked encoding');
         continue;
       }
       const line = this.line;
@@ -106,7 +106,7 @@ class ChunkedDecoder {
         this.state = 'size';
       } else if (this.state === 'size') {
         const size = Number.parseInt(line.split(';')[0]!.trim(), 16);
-        if (!Number.isFinite(size) || size < 0) throw new Error('malformed chunked encoding');
+        if (!Number.isFinite(size) || size < 0) throw new ProtocolError('malformed chunked encoding');
         if (size === 0) this.state = 'trailer';
         else {
           this.left = size;
@@ -133,6 +133,7 @@ class Connection {
   gotBytes = false;
   closed = false;
   uses = 0;
+  private stallMs = 0;
 
   constructor(
     url: URL,
@@ -152,7 +153,7 @@ class Connection {
     this.socket.on('data', (chunk: Buffer) => {
       if (!this.onRead(chunk.length, chunk, false)) this.socket.pause();
     });
-    this.socket.on('timeout', () => this.socket.destroy(new StallError('no data for a while')));
+    this.socket.on('timeout', () => this.socket.destroy(new StallError(`no data for ${this.stallMs >= 1000 ? `${Math.round(this.stallMs / 1000)} s` : `${this.stallMs} ms`}`)));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => {
@@ -181,6 +182,7 @@ class Connection {
       this.headBuf = [];
       this.headLen = 0;
       this.chunked = null;
+      this.stallMs = stallMs;
       this.socket.setTimeout(stallMs);
       const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`];
       for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
@@ -213,13 +215,13 @@ class Connection {
     const all = this.headBuf.length === 1 ? this.headBuf[0]! : Buffer.concat(this.headBuf);
     const end = all.indexOf('\r\n\r\n', 0, 'latin1');
     if (end < 0) {
-      if (this.headLen > MAX_HEAD_BYTES) throw new Error('response head too large');
+      if (this.headLen > MAX_HEAD_BYTES) throw new ProtocolError('response head too large');
       this.headBuf = [all];
       return true;
     }
     const lines = all.subarray(0, end).toString('latin1').split('\r\n');
     const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
-    if (!m) throw new Error(`not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
+    if (!m) throw new ProtocolError(`not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
     const status = Number(m[1]);
     const headers: Record<string, string> = {};
     for (const line of lines.slice(1)) {
@@ -268,12 +270,12 @@ class Connection {
         more = target.copy(b) && more;
       });
       if (this.chunked!.done) {
-        if (used < n) throw new Error('unexpected bytes after the response');
+        if (used < n) throw new ProtocolError('unexpected bytes after the response');
         this.complete(ex);
       }
       return more;
     }
-    if (f.kind === 'length' && n > f.left) throw new Error('the server sent more bytes than its Content-Length');
+    if (f.kind === 'length' && n > f.left) throw new ProtocolError('the server sent more bytes than its Content-Length');
     const more = zeroCopy ? target.filled(n) : target.copy(buf.subarray(0, n));
     if (f.kind === 'length') {
       f.left -= n;
@@ -334,6 +336,7 @@ export class ConnectionPool {
   async request(url: string, r: ConnRequest, onHead: (head: ResponseHead) => BodyTarget): Promise<void> {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`unsupported protocol ${u.protocol}`);
+    for (const [k, v] of Object.entries(r.headers)) if (/[\r\n]/.test(k + v)) throw new Error(`invalid characters in the ${k} header`);
     for (let attempt = 0; ; attempt++) {
       const conn = this.take(u);
       try {

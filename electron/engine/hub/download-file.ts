@@ -16,6 +16,7 @@ import { ChecksumError, DiskSpaceError, DownloadError, formatSize, urlPath } fro
 import { abortReason, createAgents, isRetryable, resolveRemote, type ResolvedRemote } from './download-http';
 import { createPrefixHasher, type HashSpec, type PrefixHasher } from './download-hasher';
 import { ConnectionPool } from './download-conn';
+import { FileWriter } from './download-writer';
 import { DataUrlRefusedError, fetchSegment, RangeNotSupportedError, StagePool, type SegmentContext } from './download-segment';
 import {
   contiguousPrefix,
@@ -88,14 +89,19 @@ export interface DownloadFileResult {
 
 const PARALLEL_MIN_BYTES = 32 << 20;
 const SPACE_MARGIN_BYTES = 64 << 20;
-const HASH_STEP_BYTES = 8 << 20;
+/** Small steps keep the read-back of freshly written bytes in the CPU cache. */
+const HASH_STEP_BYTES = 2 << 20;
 const RETRY_RESET_BYTES = 1 << 20;
 
-/** Chunks small enough that the hashed prefix trails the download by a few of them, large enough that requests are few. */
-function chunkBytes(size: number, connections: number): number {
-  if (process.env.EXP_CHUNK) return Number(process.env.EXP_CHUNK) << 20;
-  const target = Math.ceil(size / (connections * 8));
-  return Math.min(64 << 20, Math.max(8 << 20, Math.ceil(target / (1 << 20)) * (1 << 20)));
+/**
+ * Chunks fetched in file order: small enough that the hashed prefix trails the download by a few of them
+ * (smaller still at the end, where the trail is what remains to hash), large enough that requests are few.
+ */
+function planChunks(size: number, connections: number): SegmentState[] {
+  const MiB = 1 << 20;
+  const chunk = Math.min(64 * MiB, Math.max(8 * MiB, Math.ceil(size / (connections * 8) / MiB) * MiB));
+  const tail = Math.max(4 * MiB, chunk / 4);
+  return planSegments(size, chunk, chunk * connections, tail);
 }
 
 const isDiskFull = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException | null)?.code ?? '');
@@ -183,7 +189,7 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
   const where = urlPath(o.url);
   const requested = Math.max(1, Math.min(16, Math.floor(o.connections ?? 4)));
 
-  // Aborted by the caller, or by us when one segment fails for good and the others must stop.
+  // Follows the caller's signal (if any); each transfer derives its own from it, to stop its workers when one fails.
   const internal = new AbortController();
   const onAbort = () => internal.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -206,13 +212,22 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
     return new DownloadError(`${where}: network error: ${e.message}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''} (gave up after ${attempts} attempts)`, o.url, undefined, e.code, true, undefined, { cause: err });
   };
 
+  /** Errors that reach the caller name the file or URL path. */
+  const explained = (err: unknown): unknown => {
+    if (err instanceof DownloadError || err instanceof DiskSpaceError || err instanceof ChecksumError || err instanceof RangeNotSupportedError) return err;
+    const e = err as NodeJS.ErrnoException | null;
+    if (!e || e.name === 'AbortError') return err;
+    if (e.syscall === 'write') return new Error(`writing ${name} in ${o.partialDir}: ${e.message}`, { cause: err });
+    return new DownloadError(e.message.startsWith(where) ? e.message : `${where}: ${e.message}`, o.url, undefined, e.code, false, undefined, { cause: err });
+  };
+
   async function withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let failures = 1; ; failures++) {
       try {
         return await fn();
       } catch (err) {
         if (signal.aborted) throw abortReason(signal);
-        if (!isRetryable(err)) throw err;
+        if (!isRetryable(err)) throw explained(err);
         if (failures >= retry.attempts) throw gaveUp(err, failures);
         const delay = backoff(failures, err);
         log(`${what}: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${failures + 1} of ${retry.attempts})`);
@@ -264,7 +279,7 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
     const fresh = (parallel: boolean): PartState => ({
       version: 1,
       identity,
-      segments: planSegments(size, parallel && size !== null ? chunkBytes(size, requested) : Number.MAX_SAFE_INTEGER),
+      segments: parallel && size !== null ? planChunks(size, requested) : planSegments(size, Number.MAX_SAFE_INTEGER),
       updatedAt: new Date().toISOString(),
     });
     if (!state) {
@@ -296,9 +311,9 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
     let firstBytes = deferred();
 
     const ctx: SegmentContext = {
-      fh,
       pool,
       stages: new StagePool(),
+      writer: new FileWriter(fh, () => o.writeFault?.(onDisk()) ?? null),
       signal,
       stallMs,
       url: o.url,
@@ -315,7 +330,6 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
           hasher?.advance(prefix);
         }
       },
-      writeFault: () => o.writeFault?.(onDisk()) ?? null,
     };
 
     const reresolve = async () => {
@@ -338,7 +352,7 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
           await fetchSegment(ctx, seg);
           return;
         } catch (err) {
-          if (signal.aborted) throw abortReason(signal);
+          if (ctx.signal.aborted) throw abortReason(ctx.signal);
           if (isDiskFull(err)) {
             const total = size ?? seg.end;
             const done = onDisk();
@@ -355,13 +369,13 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
             await reresolve();
             continue;
           }
-          if (err instanceof RangeNotSupportedError || !isRetryable(err)) throw err;
+          if (!isRetryable(err)) throw explained(err);
           if (seg.written - before >= RETRY_RESET_BYTES) failures = 0;
           failures++;
           if (failures >= retry.attempts) throw gaveUp(err, failures);
           const delay = backoff(failures, err);
           log(`${name} bytes ${seg.start + seg.written}-${seg.end >= 0 ? seg.end - 1 : ''}: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${failures + 1} of ${retry.attempts})`);
-          await sleep(delay, undefined, { signal });
+          await sleep(delay, undefined, { signal: ctx.signal });
         }
       }
     };
@@ -376,31 +390,41 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
       };
       const pending = segs.filter((s) => !segmentDone(s)).length;
       const n = Math.max(1, Math.min(workers, pending));
-      connectionsUsed = Math.max(connectionsUsed, n);
+      connectionsUsed = n;
       firstBytes = deferred();
+      const stop = new AbortController();
+      const onStop = () => stop.abort(signal.reason);
+      signal.addEventListener('abort', onStop, { once: true });
+      if (signal.aborted) onStop();
+      ctx.signal = stop.signal;
       let failure: unknown = null;
-      const aborted = new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+      const stopped = new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
       const worker = async (i: number) => {
         // The others start once the first response shows the server honours ranges.
-        if (i > 0) await Promise.race([firstBytes.promise, aborted]);
-        for (let seg = claim(); seg && !signal.aborted; seg = claim()) await runSegment(seg);
+        if (i > 0) await Promise.race([firstBytes.promise, stopped]);
+        for (let seg = claim(); seg && !stop.signal.aborted; seg = claim()) await runSegment(seg);
       };
-      const results = await Promise.allSettled(
-        Array.from({ length: n }, (_, i) =>
-          worker(i).catch((err: unknown) => {
-            if (failure === null && !signal.aborted) {
-              failure = err;
-              internal.abort(err);
-            }
-            firstBytes.resolve();
-            throw err;
-          }),
-        ),
-      );
-      if (o.signal?.aborted) throw abortReason(o.signal);
-      if (failure !== null) throw failure;
-      const rejected = results.find((r) => r.status === 'rejected');
-      if (rejected) throw rejected.reason;
+      try {
+        const results = await Promise.allSettled(
+          Array.from({ length: n }, (_, i) =>
+            worker(i).catch((err: unknown) => {
+              if (failure === null && !stop.signal.aborted) {
+                failure = err;
+                stop.abort(err);
+              }
+              firstBytes.resolve();
+              throw err;
+            }),
+          ),
+        );
+        if (signal.aborted) throw abortReason(signal);
+        if (failure !== null) throw failure;
+        const rejected = results.find((r) => r.status === 'rejected');
+        if (rejected) throw rejected.reason;
+        if (!segs.every(segmentDone)) throw new Error(`${name}: the download stopped before its end`);
+      } finally {
+        signal.removeEventListener('abort', onStop);
+      }
     };
 
     hasher = createPrefixHasher(partPath, specs, size);
@@ -423,7 +447,10 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
     const finalSize = size ?? state.segments.reduce((n, s) => Math.max(n, s.end), 0);
     const [sha256, sha1] = await hasher.finish(finalSize);
     const actualSize = (await fh.stat()).size;
-    if (actualSize !== finalSize) throw new DownloadError(`${where}: ${name} has ${actualSize} bytes on disk, expected ${finalSize}`, o.url);
+    if (actualSize !== finalSize) {
+      keepPartial = false;
+      throw new DownloadError(`${where}: ${name} has ${actualSize} bytes on disk, expected ${finalSize}; the partial download was deleted, retry`, o.url);
+    }
     if (expectedSha && sha256 !== expectedSha) {
       keepPartial = false;
       throw new ChecksumError(name, 'sha256', expectedSha, sha256 ?? '');

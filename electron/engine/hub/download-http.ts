@@ -71,13 +71,18 @@ const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', '
 /** Network errors (resets, timeouts, stalls, truncated bodies) are worth another attempt. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof DownloadError) return err.retryable;
-  if (err instanceof StallError || err instanceof TruncatedError) return true;
+  if (err instanceof StallError || err instanceof TruncatedError || err instanceof ProtocolError) return true;
   const e = err as NodeJS.ErrnoException | null;
   return !!e && (RETRYABLE_CODES.has(e.code ?? '') || /socket hang up|aborted/i.test(e.message ?? ''));
 }
 
 export class TruncatedError extends Error {
   override name = 'TruncatedError';
+}
+
+/** The server broke HTTP/1.1 framing (a proxy or a broken connection, most likely): worth another attempt. */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
 }
 
 export function parseRetryAfter(v: string): number | undefined {

@@ -1,20 +1,23 @@
 /**
- * One attempt at one segment: a (ranged) GET whose body the socket reads straight into 4 MiB staging
- * buffers, written to the partial file with positioned writev calls, one in flight per segment. The
- * socket pauses while too much waits for the disk. Bytes received before a network error are still
- * written, so a retry continues from the last byte on disk.
+ * One attempt at one segment: a (ranged) GET whose body the socket reads straight into staging buffers,
+ * written to the partial file at the segment's offset right behind the reads. The socket pauses while
+ * too much waits for the disk. Bytes received before a network error are still written, so a retry
+ * continues from the last byte on disk.
  */
-import type { FileHandle } from 'node:fs/promises';
 import { DownloadError, urlPath } from './errors';
 import { MemoryTarget, type BodyTarget, type ConnectionPool, type ResponseHead } from './download-conn';
 import { errorFromParts, TruncatedError } from './download-http';
 import type { SegmentState } from './download-state';
+import type { FileWriter } from './download-writer';
 
 const STAGE_BYTES = 4 << 20;
 /** Below this much room left in a staging buffer, the next read goes to a fresh one. */
 const MIN_READ_BYTES = 128 << 10;
-const PAUSE_BYTES = 16 << 20;
-const RESUME_BYTES = 8 << 20;
+/** Fewer waiting bytes wait for more (unless the body is complete): each write is a system call. */
+const MIN_WRITE_BYTES = 128 << 10;
+/** Received bytes waiting for the disk, per segment, at which the socket pauses (and resumes at half). */
+const PAUSE_BYTES = 8 << 20;
+const RESUME_BYTES = 4 << 20;
 
 export class RangeNotSupportedError extends Error {
   override name = 'RangeNotSupportedError';
@@ -33,15 +36,16 @@ export class StagePool {
     return this.free.pop() ?? Buffer.allocUnsafeSlow(STAGE_BYTES);
   }
 
+  /** Buffers are kept for reuse: fresh ones cost a page fault per 4 KiB when first filled. In use at once: a few per segment. */
   give(b: Buffer): void {
-    if (this.free.length < 16) this.free.push(b);
+    this.free.push(b);
   }
 }
 
 export interface SegmentContext {
-  fh: FileHandle;
   pool: ConnectionPool;
   stages: StagePool;
+  writer: FileWriter;
   signal: AbortSignal;
   stallMs: number;
   /** The resolve URL, for messages. */
@@ -51,43 +55,35 @@ export interface SegmentContext {
   size: number | null;
   onReceived(n: number): void;
   onWritten(seg: SegmentState, n: number): void;
-  /** The test-only write fault injector: an error to fail the next write with. */
-  writeFault(len: number): Error | null;
 }
 
-async function writeAll(ctx: SegmentContext, bufs: Buffer[], position: number, len: number): Promise<void> {
-  const fault = ctx.writeFault(len);
-  if (fault) throw fault;
-  let pending = bufs;
-  let at = position;
-  let left = len;
-  while (left > 0) {
-    const { bytesWritten } = await ctx.fh.writev(pending, at);
-    if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`);
-    left -= bytesWritten;
-    at += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of pending) {
-      if (skip >= b.length) skip -= b.length;
-      else {
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-    }
-    pending = rest;
-  }
+interface Stage {
+  buf: Buffer;
+  /** Bytes received into it. */
+  fill: number;
+  /** Bytes of it handed to writes. */
+  flushed: number;
+  /** Unwritten or in-flight slices of it. */
+  refs: number;
+  /** Full: no more reads go into it; back to the pool once its writes are done. */
+  retired: boolean;
 }
 
-/** Receives a segment's body into staging buffers and writes them at the segment's offset. */
+/**
+ * Receives a segment's body into staging buffers and writes it at the segment's offset close behind the
+ * reads, while the bytes are still in the CPU cache: a write starts as soon as the previous one is done
+ * and enough bytes are waiting, not when a buffer is full.
+ */
 class FileSink implements BodyTarget {
   received = 0;
   writeError: Error | null = null;
-  private cur: Buffer;
-  private fill = 0;
-  private queue: { buf: Buffer; len: number }[] = [];
+  private cur: Stage;
+  /** Unwritten slices of retired stages, in file order. */
+  private backlog: { stage: Stage; from: number; to: number }[] = [];
+  /** Received and not yet on disk. */
   private queued = 0;
   private writing = false;
+  private finishing = false;
   private paused = false;
   private writePos: number;
   private control: { resume(): void; fail(err: Error): void } | null = null;
@@ -97,9 +93,15 @@ class FileSink implements BodyTarget {
     private ctx: SegmentContext,
     private seg: SegmentState,
     from: number,
+    /** The most bytes this response may bring (its range), when its length is not announced. */
+    private limit: number | null,
   ) {
     this.writePos = from;
-    this.cur = ctx.stages.take();
+    this.cur = this.newStage();
+  }
+
+  private newStage(): Stage {
+    return { buf: this.ctx.stages.take(), fill: 0, flushed: 0, refs: 0, retired: false };
   }
 
   attach(control: { resume(): void; fail(err: Error): void }): void {
@@ -107,29 +109,38 @@ class FileSink implements BodyTarget {
   }
 
   buffer(): Buffer {
-    if (this.cur.length - this.fill < MIN_READ_BYTES) this.rotate();
-    return this.cur.subarray(this.fill);
+    if (this.cur.buf.length - this.cur.fill < MIN_READ_BYTES) this.rotate();
+    return this.cur.buf.subarray(this.cur.fill);
   }
 
   filled(n: number): boolean {
-    this.fill += n;
-    this.received += n;
-    this.ctx.onReceived(n);
-    if (this.cur.length - this.fill < MIN_READ_BYTES) this.rotate();
+    this.cur.fill += n;
+    this.arrived(n);
     return this.more();
   }
 
   copy(data: Buffer): boolean {
     let rest = data;
     while (rest.length > 0) {
-      if (this.fill === this.cur.length) this.rotate();
-      const n = rest.copy(this.cur, this.fill);
-      this.fill += n;
+      if (this.cur.fill === this.cur.buf.length) this.rotate();
+      const n = rest.copy(this.cur.buf, this.cur.fill);
+      this.cur.fill += n;
       rest = rest.subarray(n);
     }
-    this.received += data.length;
-    this.ctx.onReceived(data.length);
+    this.arrived(data.length);
     return this.more();
+  }
+
+  private arrived(n: number): void {
+    this.received += n;
+    this.queued += n;
+    if (this.limit !== null && this.received > this.limit) {
+      this.writeError = new TruncatedError(`the server sent more than the ${this.limit} bytes asked for`);
+      this.control?.fail(this.writeError);
+      return;
+    }
+    this.ctx.onReceived(n);
+    this.kick();
   }
 
   private more(): boolean {
@@ -139,56 +150,80 @@ class FileSink implements BodyTarget {
   }
 
   private rotate(): void {
-    if (this.fill === 0) return;
-    this.queue.push({ buf: this.cur, len: this.fill });
-    this.queued += this.fill;
-    this.cur = this.ctx.stages.take();
-    this.fill = 0;
-    this.kick();
+    const s = this.cur;
+    if (s.fill > s.flushed) {
+      this.backlog.push({ stage: s, from: s.flushed, to: s.fill });
+      s.refs++;
+    }
+    s.flushed = s.fill;
+    s.retired = true;
+    this.recycle(s);
+    this.cur = this.newStage();
+  }
+
+  private recycle(s: Stage): void {
+    if (s.retired && s.refs === 0 && s.flushed === s.fill) this.ctx.stages.give(s.buf);
   }
 
   private kick(): void {
     if (this.writing || this.writeError) return;
-    if (this.queue.length === 0) {
-      this.idle?.();
+    const waiting = this.cur.fill - this.cur.flushed;
+    if (this.backlog.length === 0 && (waiting === 0 || (waiting < MIN_WRITE_BYTES && !this.finishing))) {
+      if (waiting === 0) this.idle?.();
       return;
     }
-    const batch = this.queue.splice(0, this.queue.length);
-    const len = batch.reduce((n, b) => n + b.len, 0);
+    const slices = this.backlog.splice(0, this.backlog.length);
+    if (waiting > 0) {
+      slices.push({ stage: this.cur, from: this.cur.flushed, to: this.cur.fill });
+      this.cur.flushed = this.cur.fill;
+      this.cur.refs++;
+    }
+    const len = slices.reduce((n, sl) => n + sl.to - sl.from, 0);
     const at = this.writePos;
     this.writePos += len;
     this.writing = true;
-    const bufs = batch.map((b) => b.buf.subarray(0, b.len));
-    writeAll(this.ctx, bufs, at, len).then(
-      () => {
-        this.writing = false;
-        this.queued -= len;
-        for (const b of batch) this.ctx.stages.give(b.buf);
-        this.seg.written += len;
-        this.ctx.onWritten(this.seg, len);
-        if (this.paused && this.queued < RESUME_BYTES) {
-          this.paused = false;
-          this.control?.resume();
-        }
-        this.kick();
-      },
-      (err: unknown) => {
-        this.writing = false;
-        this.writeError = err instanceof Error ? err : new Error(String(err));
-        this.control?.fail(this.writeError);
-        this.idle?.();
-      },
-    );
+    const bufs = slices.map((sl) => sl.stage.buf.subarray(sl.from, sl.to));
+    const done = () => {
+      this.writing = false;
+      this.queued -= len;
+      for (const sl of slices) {
+        sl.stage.refs--;
+        this.recycle(sl.stage);
+      }
+      this.seg.written += len;
+      this.ctx.onWritten(this.seg, len);
+      if (this.paused && this.queued < RESUME_BYTES) {
+        this.paused = false;
+        this.control?.resume();
+      }
+      this.kick();
+    };
+    const failed = (err: unknown) => {
+      this.writing = false;
+      this.writeError = err instanceof Error ? err : new Error(String(err));
+      this.control?.fail(this.writeError);
+      this.idle?.();
+    };
+    let pending: Promise<void> | null;
+    try {
+      pending = this.ctx.writer.write(bufs, at, len);
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    if (pending) pending.then(done, failed);
+    else done();
   }
 
   /** Writes what was received; resolves once it is on disk (rejects with the write error, if any). */
   finish(): Promise<void> {
-    this.rotate();
+    this.finishing = true;
     return new Promise<void>((resolve, reject) => {
       this.idle = () => {
-        if (this.writing || (this.queue.length > 0 && !this.writeError)) return;
+        if (this.writing || (!this.writeError && (this.backlog.length > 0 || this.cur.fill > this.cur.flushed))) return;
         this.idle = null;
-        this.ctx.stages.give(this.cur);
+        this.cur.retired = true;
+        this.recycle(this.cur);
         if (this.writeError) reject(this.writeError);
         else resolve();
       };
@@ -244,10 +279,10 @@ export async function fetchSegment(ctx: SegmentContext, seg: SegmentState): Prom
       }
       if (seg.end < 0 && expected !== null) seg.end = expected;
     }
-    if (seg.end >= 0 && (expected === null || from + expected > seg.end)) {
+    if (expected !== null && seg.end >= 0 && from + expected > seg.end) {
       throw new DownloadError(`${where}: the server sent more than the requested range`, ctx.url, status, undefined, true);
     }
-    sink = new FileSink(ctx, seg, from);
+    sink = new FileSink(ctx, seg, from, expected === null && seg.end >= 0 ? seg.end - from : null);
     return sink;
   };
 
@@ -272,4 +307,5 @@ export async function fetchSegment(ctx: SegmentContext, seg: SegmentState): Prom
   await s.finish();
   if (expected !== null && s.received < expected) throw new TruncatedError(`the connection closed after ${s.received} of ${expected} bytes`);
   if (seg.end < 0) seg.end = seg.start + seg.written;
+  else if (seg.start + seg.written < seg.end) throw new TruncatedError(`the response ended at byte ${seg.start + seg.written}, before ${seg.end}`);
 }

@@ -75,11 +75,19 @@ export async function saveState(statePath: string, state: PartState): Promise<vo
   }
 }
 
-/** Splits [0, size) into segments of `chunk` bytes; one segment when the size is unknown. */
-export function planSegments(size: number | null, chunk: number): SegmentState[] {
+/**
+ * Splits [0, size) into segments of `chunk` bytes, the last `tailBytes` into smaller `tailChunk` ones (so the
+ * hashed prefix trails the download by little at the end); one segment when the size is unknown.
+ */
+export function planSegments(size: number | null, chunk: number, tailBytes = 0, tailChunk = chunk): SegmentState[] {
   if (size === null) return [{ start: 0, end: -1, written: 0 }];
   const segments: SegmentState[] = [];
-  for (let start = 0; start < size; start += chunk) segments.push({ start, end: Math.min(size, start + chunk), written: 0 });
+  const tailStart = Math.max(0, size - tailBytes);
+  for (let start = 0; start < size; ) {
+    const end = Math.min(size, start + (start >= tailStart ? tailChunk : Math.min(chunk, Math.max(tailStart - start, tailChunk))));
+    segments.push({ start, end, written: 0 });
+    start = end;
+  }
   if (segments.length === 0) segments.push({ start: 0, end: 0, written: 0 });
   return segments;
 }
