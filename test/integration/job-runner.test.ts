@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SystemReport } from '../../shared/hardware';
-import type { JobRecord } from '../../shared/jobs';
+import { isFinalJobState, type JobRecord } from '../../shared/jobs';
 import { isPidAlive } from '../../electron/engine/util/processes';
 import { startTestEngine, waitFor, waitForFinal, waitForState } from '../helpers/engine';
 
@@ -26,6 +26,8 @@ describe('job runner', () => {
     });
     const job = engine.api.jobs.start({ kind: 'system-report', input: {} });
     const done = await waitForFinal(engine, job.id);
+    // The store says succeeded a moment before the event goes out (the log is closed in between).
+    await waitFor('the succeeded event', () => seen.some((j) => j.id === job.id && isFinalJobState(j.state)));
     off();
     assert.equal(done.state, 'succeeded', done.error ?? '');
     const report = SystemReport.parse(done.result);
