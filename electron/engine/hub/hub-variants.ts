@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../../../shared/api/router';
 import type { HubFile, HubModelVariant } from '../../../shared/hub';
 
 const SPLIT = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i;
@@ -65,21 +66,20 @@ export function expandSelection(files: readonly HubFile[], requested: readonly s
   if (!requested.length) return files.map((f) => f.path);
   const out = new Set<string>();
   for (const r of requested) {
-    const exact = files.find((f) => f.path === r);
+    const before = out.size;
     const m = SPLIT.exec(r);
     if (m) {
       for (const f of files) {
         const n = SPLIT.exec(f.path);
         if (n && n[1] === m[1] && n[3] === m[3]) out.add(f.path);
       }
-    } else if (exact) {
-      out.add(exact.path);
+    } else if (files.some((f) => f.path === r)) {
+      out.add(r);
     } else {
-      const dir = r.replace(/\/+$/, '') + '/';
-      const under = files.filter((f) => f.path.startsWith(dir));
-      for (const f of under) out.add(f.path);
+      const dir = `${r.replace(/\/+$/, '')}/`;
+      for (const f of files) if (f.path.startsWith(dir)) out.add(f.path);
     }
-    if (![...out].some((p) => p === r || p.startsWith(r.replace(/\/+$/, '') + '/') || SPLIT.test(r))) throw new Error(`${r}: no such file or folder in the repo`);
+    if (out.size === before && !files.some((f) => f.path === r)) throw new InvalidInputError(`${r}: no such file or folder in the repo`);
   }
   return [...out].sort();
 }
