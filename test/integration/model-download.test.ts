@@ -104,6 +104,7 @@ describe('model downloads from a Hub stand-in', () => {
     const before = servedFor('tiny-F32.gguf');
     hub.faults = { throttleBytesPerSec: 1_000_000 };
     const job = engine.api.hub.download({ repo: 'whittle-test/tiny-GGUF', revision: 'main', files: ['tiny-F32.gguf'], tags: [], connections: 1 });
+    assert.equal(engine.api.hub.download({ repo: 'whittle-test/tiny-GGUF', revision: 'main', files: ['tiny-F32.gguf'], tags: [], connections: 4 }).id, job.id, 'asking again joins the running download');
     await progressAbove(job.id, 0.3);
     const pid = engine.jobs.ownership(job.id)?.workerPid;
     assert.ok(pid);

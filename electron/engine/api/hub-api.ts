@@ -1,5 +1,6 @@
 import type { EngineApi } from '../../../shared/api/engine-api';
-import type { HubTokenStatus } from '../../../shared/hub';
+import { DownloadModelInput, type HubTokenStatus } from '../../../shared/hub';
+import type { JobRecord } from '../../../shared/jobs';
 import { STARTER_CATALOG } from '../hub/catalog';
 import { hubModelDetails, hubWhoAmI, searchHub, type HubAccess } from '../hub/hub-client';
 import { hubEndpoint } from '../hub/hub-endpoint';
@@ -12,7 +13,24 @@ export function hubAccess(store: SecretStore, env: NodeJS.ProcessEnv = process.e
   return { endpoint: hubEndpoint(env), token: resolveHubToken(env, store).token };
 }
 
+/**
+ * A download of the same files that is already queued, running or paused: a second click, or `pull` run twice,
+ * joins it (resuming it if paused) instead of racing it for the same partial files.
+ */
+function sameDownload(runner: JobRunner, input: DownloadModelInput): JobRecord | null {
+  const key = (i: Pick<DownloadModelInput, 'repo' | 'revision' | 'files'>): string => JSON.stringify([i.repo, i.revision, [...i.files].sort()]);
+  const want = key(input);
+  const active = runner.listActive('model.download');
+  const hit = active.find((j) => {
+    const parsed = DownloadModelInput.safeParse(j.input);
+    return parsed.success && key(parsed.data) === want;
+  });
+  if (!hit) return null;
+  return hit.state === 'paused' ? runner.resume(hit.id) : hit;
+}
+
 export function createHubApi(store: SecretStore, runner: JobRunner): EngineApi['hub'] {
+  const download = (input: DownloadModelInput): JobRecord => sameDownload(runner, input) ?? runner.start({ kind: 'model.download', input });
   const status = async (): Promise<HubTokenStatus> => {
     const t = resolveHubToken(process.env, store);
     const endpoint = hubEndpoint();
@@ -26,7 +44,7 @@ export function createHubApi(store: SecretStore, runner: JobRunner): EngineApi['
   return {
     search: (req) => searchHub(req, hubAccess(store)),
     model: (repo, revision) => hubModelDetails(repo, revision, hubAccess(store)),
-    download: (input) => runner.start({ kind: 'model.download', input }),
+    download,
     async pull({ uri, name, tags }) {
       const u = parseHfUri(uri);
       let files: string[];
@@ -41,7 +59,7 @@ export function createHubApi(store: SecretStore, runner: JobRunner): EngineApi['
         }
         files = expandSelection(details.files, v.files);
       }
-      return runner.start({ kind: 'model.download', input: { repo: u.repo, revision: u.revision, files, name, tags, connections: 4 } });
+      return download({ repo: u.repo, revision: u.revision, files, name, tags, connections: 4 });
     },
     catalog: () => [...STARTER_CATALOG],
     tokenStatus: status,

@@ -99,6 +99,11 @@ export class JobRunner {
     return this.get(job.id);
   }
 
+  /** Queued, running or paused jobs of a kind, across every engine sharing the data dir. */
+  listActive(kind: string): JobRecord[] {
+    return this.o.jobs.list({ kind, states: ['queued', 'running', 'paused'], limit: 1000 });
+  }
+
   retry(id: string): JobRecord {
     const old = this.get(id);
     if (!isFinalJobState(old.state)) throw new ConflictError(`Job ${id} is still ${old.state}`);

@@ -10,6 +10,18 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
+/** Alive and not a zombie: a process whose parent died may linger unreaped (e.g. under a container's init) yet answer signal 0. */
+export function isPidRunning(pid: number): boolean {
+  if (!isPidAlive(pid)) return false;
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Kills a worker and everything it started. Workers lead their own process group on POSIX. */
 export function killProcessTree(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {
   if (process.platform === 'win32') {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HubFile } from '../../../../shared/hub';
 import type { JobInput } from '../../../../shared/jobs';
@@ -15,6 +15,8 @@ import type { ModelMeta } from '../../models/library';
 import { modelDigest, sha256FromHfBlob, type ModelFileDigest } from '../../models/model-files';
 import { ByteMeter, formatBytes } from '../../models/progress-meter';
 import type { JobOutput, WorkerContext } from '../worker-protocol';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isPidRunning } from '../../util/processes';
 import { checkGgufLoads, throttle } from './model-checks';
 import { slugify } from './model-import';
 
@@ -86,6 +88,55 @@ export async function runModelDownload(ctx: WorkerContext, input: JobInput<'mode
   const base = join(ctx.dataDir, 'downloads', input.repo.replace('/', '--'), sha);
   const doneDir = join(base, 'done');
   await mkdir(base, { recursive: true });
+  const unlock = await lockFolder(base, `${input.repo}@${sha}`);
+  try {
+    return await downloadInto(ctx, input, { access, token, sha, files, paths, entry, name, total, base, doneDir });
+  } finally {
+    await unlock();
+  }
+}
+
+/** One process at a time per commit's partial files: a second Whittle process fails clearly instead of interleaving writes. */
+async function lockFolder(dir: string, what: string, waitMs = 15_000): Promise<() => Promise<void>> {
+  const lock = join(dir, '.lock');
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && isPidRunning(holder)) {
+        // The holder may be a worker of a crashed engine that is still dying: give it a moment.
+        if (Date.now() < deadline) {
+          await sleep(250);
+          continue;
+        }
+        throw new Error(`${what}: these files are already being downloaded by another Whittle job (process ${holder}); wait for it or cancel it`);
+      }
+      await rm(lock, { force: true });
+    }
+  }
+}
+
+interface Plan {
+  access: HubAccess;
+  token: string | null;
+  sha: string;
+  files: HubFile[];
+  paths: string[];
+  entry: string;
+  name: string;
+  total: number;
+  base: string;
+  doneDir: string;
+}
+
+async function downloadInto(ctx: WorkerContext, input: JobInput<'model.download'>, plan: Plan): Promise<JobOutput> {
+  const { access, token, sha, files, paths, entry, name, total, base, doneDir } = plan;
   const verified = async (f: HubFile): Promise<string | null> => {
     const dest = join(doneDir, f.path);
     if (!existsSync(dest)) return null;
