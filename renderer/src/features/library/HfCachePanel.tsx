@@ -84,7 +84,9 @@ export function HfCachePanel() {
               return (
                 <tr key={entry.path} data-testid={`hf-cache-entry-${index}`}>
                   <td className="truncate" title={entry.path}>
-                    <span className="mono">{entry.repo}</span> <span className="muted">@{entry.revision.slice(0, 8)}</span>
+                    <span className="mono">{entry.repo}</span>
+                    {entry.format === 'gguf' && <span className="mono"> / {entry.path.split(/[\\/]/).pop()}</span>}{' '}
+                    <span className="muted">@{entry.revision.slice(0, 8)}</span>
                   </td>
                   <td>{FORMAT_LABELS[entry.format]}</td>
                   <td className="num">{formatBytes(entry.sizeBytes)}</td>
