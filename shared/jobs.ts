@@ -21,12 +21,20 @@ export const TestSleepInput = z
   })
   .strict();
 
+export const ToolchainInstallInput = z
+  .object({
+    component: z.enum(['llama']),
+    backend: z.enum(['cpu', 'cuda', 'vulkan', 'metal']).default('cpu'),
+  })
+  .strict();
+
 export const StartJobRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('system-report'), input: SystemReportInput.default({}) }).strict(),
   z.object({ kind: z.literal('test.sleep'), input: TestSleepInput }).strict(),
   z.object({ kind: z.literal('model.import'), input: ImportModelInput }).strict(),
   z.object({ kind: z.literal('model.inspect'), input: InspectPathInput }).strict(),
   z.object({ kind: z.literal('model.download'), input: DownloadModelInput }).strict(),
+  z.object({ kind: z.literal('toolchain.install'), input: ToolchainInstallInput }).strict(),
 ]);
 export type StartJobRequest = z.infer<typeof StartJobRequest>;
 export type JobKind = StartJobRequest['kind'];

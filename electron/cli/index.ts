@@ -5,6 +5,7 @@ import { registerJobs } from './commands/jobs';
 import { registerModels } from './commands/models';
 import { registerServe } from './commands/serve';
 import { registerSystem } from './commands/system';
+import { registerToolchain } from './commands/toolchain';
 import { CliError, paths } from './context';
 
 const program = new Command()
@@ -20,6 +21,7 @@ registerPull(program);
 registerHub(program);
 registerJobs(program);
 registerSystem(program);
+registerToolchain(program);
 registerDoctor(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

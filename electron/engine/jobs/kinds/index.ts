@@ -5,6 +5,7 @@ import { runModelImport } from './model-import';
 import { runModelInspect } from './model-inspect';
 import { runSystemReport } from './system-report';
 import { runTestSleep } from './test-sleep';
+import { runToolchainInstall } from './toolchain-install';
 
 /** Runs one job inside the worker. The input was validated by the API; it is parsed again here because it crossed a process boundary. */
 export async function runJobKind(ctx: WorkerContext, kind: string, input: unknown): Promise<JobOutput> {
@@ -20,5 +21,7 @@ export async function runJobKind(ctx: WorkerContext, kind: string, input: unknow
       return runModelInspect(ctx, req.input);
     case 'model.download':
       return runModelDownload(ctx, req.input);
+    case 'toolchain.install':
+      return runToolchainInstall(ctx, req.input);
   }
 }

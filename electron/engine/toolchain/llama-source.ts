@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const LLAMA_TOOLS = ['llama-quantize', 'llama-imatrix', 'llama-perplexity', 'llama-bench', 'llama-finetune', 'llama-export-lora', 'llama-gguf-split'] as const;
+export type LlamaTool = (typeof LLAMA_TOOLS)[number];
+
+export const LLAMA_BACKENDS = ['cpu', 'cuda', 'vulkan', 'metal'] as const;
+export type LlamaBackend = (typeof LLAMA_BACKENDS)[number];
+
+/** CMake switches per backend; CPU builds are portable (no -march=native) so a cache can move between machines. */
+export const BACKEND_FLAGS: Record<LlamaBackend, string[]> = {
+  cpu: [],
+  cuda: ['-DGGML_CUDA=ON'],
+  vulkan: ['-DGGML_VULKAN=ON'],
+  metal: ['-DGGML_METAL=ON'],
+};
+
+export interface LlamaSource {
+  /** The node-llama-cpp package's llama folder. */
+  dir: string;
+  bundle: string;
+  /** llama.cpp release the binding was built from (node-llama-cpp's llama.cpp.info.json). */
+  tag: string;
+  repo: string;
+}
+
+/** The llama.cpp source shipped inside node-llama-cpp, so tools and the inference binding are one version. */
+export function llamaSource(): LlamaSource {
+  // The package exports no package.json; its entry is dist/index.js.
+  const dir = join(dirname(require.resolve('node-llama-cpp')), '..', 'llama');
+  const bundle = join(dir, 'gitRelease.bundle');
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: reinstall node-llama-cpp (npm install)`);
+  const info = JSON.parse(readFileSync(join(dir, 'llama.cpp.info.json'), 'utf8')) as { tag: string; llamaCppGithubRepo: string };
+  return { dir, bundle, tag: info.tag, repo: info.llamaCppGithubRepo };
+}
+
+export async function fileSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Cache key: source version and digest, backend, platform. A change to any of them means another build. */
+export async function llamaToolsKey(src: LlamaSource, backend: LlamaBackend): Promise<string> {
+  const digest = (await fileSha256(src.bundle)).slice(0, 12);
+  return `${src.tag}-${digest}-${backend}-${process.platform}-${process.arch}`;
+}
