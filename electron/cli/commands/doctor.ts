@@ -2,7 +2,8 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { integrityCheck, schemaVersion } from '../../engine/store/database';
 import { MIGRATIONS } from '../../engine/store/migrations';
-import { defaultDataDir } from '../../engine/config';
+import { defaultCacheDir, defaultDataDir } from '../../engine/config';
+import { findLlamaTools } from '../../engine/toolchain/llama-build';
 import { paths, printJson, withEngine } from '../context';
 import { table } from '../format';
 
@@ -61,6 +62,16 @@ export function registerDoctor(program: Command): void {
         checks.push({ name: 'ONNX Runtime', status: 'ok', detail: `${ort.env.versions.node ?? '?'}; providers ${eps.map((e) => `${e.name}${e.bundled ? '' : '*'}`).join(', ')} (* = needs an extra install)`, fix: null });
       } catch (err) {
         checks.push({ name: 'ONNX Runtime', status: 'fail', detail: errorText(err), fix: 'Run `npm install` again' });
+      }
+      try {
+        const tools = await findLlamaTools(defaultCacheDir(), 'cpu');
+        checks.push(
+          tools
+            ? { name: 'llama.cpp tools', status: 'ok', detail: `${tools.manifest.tag} (${tools.manifest.backend}): ${tools.manifest.tools.join(', ')} in ${tools.dir}`, fix: null }
+            : { name: 'llama.cpp tools', status: 'warn', detail: `not built in ${defaultCacheDir()} (needed to quantize, measure perplexity, fine-tune)`, fix: 'whittle toolchain install llama' },
+        );
+      } catch (err) {
+        checks.push({ name: 'llama.cpp tools', status: 'fail', detail: errorText(err), fix: 'Run `npm install` again (the llama.cpp source ships in node-llama-cpp)' });
       }
       checks.push(
         existsSync(`${paths.rendererDir}/index.html`)
