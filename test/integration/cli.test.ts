@@ -64,7 +64,16 @@ describe('the whittle CLI', () => {
     const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string }[] };
     assert.equal(out.ok, true, JSON.stringify(out.checks));
     assert.equal(r.code, 0);
-    assert.deepEqual(out.checks.map((c) => c.name), ['Node.js', 'Data dir', 'Database', 'llama.cpp (node-llama-cpp)', 'ONNX Runtime', 'App UI build']);
+    assert.deepEqual(out.checks.map((c) => c.name), ['Node.js', 'Data dir', 'Database', 'llama.cpp (node-llama-cpp)', 'ONNX Runtime', 'llama.cpp tools', 'App UI build']);
+    // The test run built the tools into WHITTLE_CACHE before the integration tests.
+    assert.equal(out.checks.find((c) => c.name === 'llama.cpp tools')?.status, 'ok');
+  });
+
+  test('doctor names the fix when the llama.cpp tools are not built', () => {
+    const r = whittle(['doctor', '--json'], { WHITTLE_CACHE: join(home, 'empty-cache') });
+    const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string; fix: string | null }[] };
+    const tools = out.checks.find((c) => c.name === 'llama.cpp tools');
+    assert.deepEqual([tools?.status, tools?.fix], ['warn', 'whittle toolchain install llama']);
   });
 
   test('serve prints "Listening on http://127.0.0.1:PORT" once it answers', async () => {
