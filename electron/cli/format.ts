@@ -1,15 +1,6 @@
 import type { JobRecord } from '../../shared/jobs';
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+export { formatBytes } from '../../shared/format-bytes';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;

@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { JobRecord } from '../../shared/jobs';
 import { PAGES } from '../../shared/navigation';
+import { byTestId, screenshot, shots, visible, WAIT_MS, waitForNumberAbove } from '../helpers/page';
 import { chromiumSkipReason, collectPageProblems, launchChromium, type PageProblems } from '../helpers/browser';
-import { testOutput } from '../helpers/paths';
 import { callApi, serveApp, type ServedApp } from '../helpers/server';
 
-/** Generous, because CI machines are small and busy; a wait ends as soon as its condition holds. */
-const WAIT_MS = 20_000;
-const shots = join(testOutput, 'e2e');
 
 /**
  * What the functions below that run inside the page use of the DOM (this project's Node typings have no DOM lib).
@@ -25,29 +21,9 @@ interface PageElement {
 declare const document: { querySelector(selector: string): PageElement | null; querySelectorAll(selector: string): { length: number } };
 declare const location: { hash: string };
 
-const byTestId = (page: Page, id: string): Locator => page.getByTestId(id);
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
-
-async function visible(locator: Locator, timeout = WAIT_MS): Promise<Locator> {
-  await locator.waitFor({ state: 'visible', timeout });
-  return locator;
-}
 
 async function waitForHash(page: Page, hash: string): Promise<void> {
   await page.waitForFunction((want) => location.hash === want, hash, { timeout: WAIT_MS });
-}
-
-/** Resolves once the number in `attr` of the first element matching `selector` is above `min`. */
-async function waitForNumberAbove(page: Page, selector: string, attr: string, min: number, timeout = WAIT_MS): Promise<number> {
-  await page.waitForFunction(
-    ([sel, name, above]) => Number(document.querySelector(sel)?.getAttribute(name) ?? NaN) > above,
-    [selector, attr, min] as const,
-    { timeout, polling: 50 },
-  );
-  return Number(await page.locator(selector).first().getAttribute(attr));
 }
 
 async function getJob(url: string, id: string): Promise<JobRecord> {

@@ -3,17 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildTinyGguf, CHATML_TEMPLATE, type TinyGgufOptions } from '../fixtures/tiny-gguf';
+import { byTestId, screenshot, shots, visible, WAIT_MS, waitForNumberAbove } from '../helpers/page';
 import { chromiumSkipReason, collectPageProblems, launchChromium, type PageProblems } from '../helpers/browser';
 import { writeHfCache } from '../fixtures/model-folders';
 import { startFakeHub, type FakeHub } from '../helpers/fake-hub';
-import { testOutput } from '../helpers/paths';
 import { callApi, serveApp, type ServedApp } from '../helpers/server';
 
-/** Generous, because CI machines are small and busy; a wait ends as soon as its condition holds. */
-const WAIT_MS = 20_000;
-const shots = join(testOutput, 'e2e');
 
 /** What the functions run inside the page use of the DOM (this project's Node typings have no DOM lib). */
 interface PageElement {
@@ -49,29 +46,6 @@ function expectedShape(opts: TinyGgufOptions): { parameters: number; vocab: numb
   return { parameters: 2 * nEmbd * vocab + nEmbd + nLayer * perLayer, vocab, layers: nLayer, context: opts.contextLength ?? 256 };
 }
 
-const byTestId = (page: Page, id: string): Locator => page.getByTestId(id);
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
-
-async function visible(locator: Locator, timeout = WAIT_MS): Promise<Locator> {
-  await locator.waitFor({ state: 'visible', timeout });
-  return locator;
-}
-
-/** Resolves once the number in `attr` of the first element matching `selector` is above `min`. */
-async function waitForNumberAbove(page: Page, selector: string, attr: string, min: number, timeout = WAIT_MS): Promise<number> {
-  await page.waitForFunction(
-    ([sel, name, above]) => {
-      const raw = document.querySelector(sel)?.getAttribute(name);
-      return raw != null && raw !== '' && Number(raw) > above;
-    },
-    [selector, attr, min] as const,
-    { timeout, polling: 50 },
-  );
-  return Number(await page.locator(selector).first().getAttribute(attr));
-}
 
 const SUITE = 'the Library in Chromium: Hub search, download, inspect, import';
 const noChromium = chromiumSkipReason();
@@ -175,7 +149,7 @@ else describe(SUITE, () => {
     await page.locator(`${rowSelector}[data-state="running"]`).waitFor({ timeout: WAIT_MS });
     const first = await waitForNumberAbove(page, rowSelector, 'data-fraction', 0);
     const message = await row.getByTestId('download-message').innerText();
-    assert.match(message, /Downloaded [\d.]+ [KMG]?B of [\d.]+ [KMG]?B/, `the message gives bytes: ${message}`);
+    assert.match(message, /Downloaded [\d.]+ (?:[KMG]i)?B of [\d.]+ (?:[KMG]i)?B/, `the message gives bytes: ${message}`);
     assert.equal(await byTestId(page, 'downloads-count').innerText(), '1', 'the tab counts the active download');
     await screenshot(page, 'library-download-progress');
     const later = await waitForNumberAbove(page, rowSelector, 'data-fraction', first);

@@ -1,15 +1,6 @@
 /** Errors of Hub downloads. Messages name the file or URL path and say what to do. */
 
-export function formatSize(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+export { formatBytes as formatSize } from '../../../shared/format-bytes';
 
 /** An HTTP or network failure. `status` is absent for network errors; `code` is the Hub's X-Error-Code. */
 export class DownloadError extends Error {

@@ -1,18 +1,4 @@
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
-
-/** 1536 -> "1.5 KiB". Binary units, because that is what RAM, VRAM and model files are sized in. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes == null || !Number.isFinite(bytes)) return '—';
-  if (bytes < 0) return `-${formatBytes(-bytes)}`;
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
-}
+export { formatBytes } from '../../../shared/format-bytes';
 
 /** 850 -> "850 ms", 12_300 -> "12.3 s", 185_000 -> "3m 05s", 7_260_000 -> "2h 01m". */
 export function formatDuration(ms: number | null | undefined): string {
