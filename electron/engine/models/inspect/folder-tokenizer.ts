@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ModelInspection } from '../../../../shared/models';
+import { renderChatTemplateExample } from './chat-template';
 import { ModelFormatError } from './errors';
 import { asString, isFile, isRecord, readJsonFile } from './util';
 
@@ -103,5 +105,26 @@ export async function readFolderTokenizer(dir: string): Promise<FolderTokenizer>
     specialTokens,
     tokenizerClass: asString(tokConfig.tokenizer_class),
     warnings,
+  };
+}
+
+type ConfigFacts = Partial<Pick<ModelInspection, 'contextLength' | 'vocabSize' | 'layerCount' | 'embeddingLength' | 'headCount' | 'headCountKv'>>;
+
+/** The inspection fields every folder format fills the same way: config numbers, chat template (rendered), special tokens. */
+export function folderInspectionFields(facts: ConfigFacts, tokenizer: FolderTokenizer, warnings: string[]): Pick<ModelInspection, keyof ConfigFacts | 'chatTemplate' | 'chatTemplateExample' | 'chatTemplateError' | 'specialTokens'> {
+  const rendered = renderChatTemplateExample(tokenizer.chatTemplate, { bos: tokenizer.specialTokens.bos, eos: tokenizer.specialTokens.eos });
+  if (!tokenizer.chatTemplate) warnings.push('no chat template (tokenizer_config.json chat_template or chat_template.jinja): chat needs a template chosen by hand');
+  if (rendered.systemMessageError) warnings.push(`the chat template rejects a system message: ${rendered.systemMessageError}`);
+  return {
+    contextLength: facts.contextLength ?? null,
+    vocabSize: facts.vocabSize ?? null,
+    layerCount: facts.layerCount ?? null,
+    embeddingLength: facts.embeddingLength ?? null,
+    headCount: facts.headCount ?? null,
+    headCountKv: facts.headCountKv ?? null,
+    chatTemplate: tokenizer.chatTemplate,
+    chatTemplateExample: rendered.chatTemplateExample,
+    chatTemplateError: rendered.chatTemplateError,
+    specialTokens: tokenizer.specialTokens,
   };
 }

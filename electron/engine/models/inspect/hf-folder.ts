@@ -1,9 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ModelInspection } from '../../../../shared/models';
-import { renderChatTemplateExample } from './chat-template';
 import { ModelFormatError } from './errors';
-import { readFolderTokenizer } from './folder-tokenizer';
+import { folderInspectionFields, readFolderTokenizer } from './folder-tokenizer';
 import { readmeLicense } from './readme-license';
 import { elementCount, readSafetensorsHeader, type SafetensorsHeader } from './safetensors';
 import type { InspectedModel } from './types';
@@ -118,15 +117,13 @@ export async function inspectHfFolder(path: string): Promise<InspectedModel> {
 
   const tokenizer = await readFolderTokenizer(dir);
   warnings.push(...tokenizer.warnings);
-  const rendered = renderChatTemplateExample(tokenizer.chatTemplate, { bos: tokenizer.specialTokens.bos, eos: tokenizer.specialTokens.eos });
-  if (!tokenizer.chatTemplate) warnings.push('no chat template (tokenizer_config.json chat_template or chat_template.jinja): chat needs a template chosen by hand');
-  if (rendered.systemMessageError) warnings.push(`the chat template rejects a system message: ${rendered.systemMessageError}`);
+  const facts = configFacts(config);
+  const shared = folderInspectionFields(facts, tokenizer, warnings);
 
   const readme = join(dir, 'README.md');
   const { license, warning: licenseWarning } = await readmeLicense(readme);
   if (licenseWarning) warnings.push(licenseWarning);
 
-  const facts = configFacts(config);
   const quantConfig = isRecord(config.quantization_config) ? config.quantization_config : null;
   let quantization = dominantType(tensorTypes);
   if (quantConfig) {
@@ -159,16 +156,7 @@ export async function inspectHfFolder(path: string): Promise<InspectedModel> {
     tensorTypes,
     sizeBytes: listed.sizeBytes,
     files: listed.files,
-    contextLength: facts.contextLength ?? null,
-    vocabSize: facts.vocabSize ?? null,
-    layerCount: facts.layerCount ?? null,
-    embeddingLength: facts.embeddingLength ?? null,
-    headCount: facts.headCount ?? null,
-    headCountKv: facts.headCountKv ?? null,
-    chatTemplate: tokenizer.chatTemplate,
-    chatTemplateExample: rendered.chatTemplateExample,
-    chatTemplateError: rendered.chatTemplateError,
-    specialTokens: tokenizer.specialTokens,
+    ...shared,
     license,
     extra: jsonRecord({
       modelType: config.model_type,

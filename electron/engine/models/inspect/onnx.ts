@@ -1,9 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { ModelInspection } from '../../../../shared/models';
-import { renderChatTemplateExample } from './chat-template';
 import { ModelFormatError } from './errors';
-import { readFolderTokenizer } from './folder-tokenizer';
+import { folderInspectionFields, readFolderTokenizer } from './folder-tokenizer';
 import { configFacts } from './hf-folder';
 import { ONNX_DATA_TYPES, OnnxParseError, readOnnxModel, type OnnxModelSummary } from './onnx-proto';
 import { readmeLicense } from './readme-license';
@@ -286,9 +285,7 @@ async function finishOnnx(
   modelFileSet: Set<string>,
   warnings: string[],
 ): Promise<InspectedModel> {
-  const rendered = renderChatTemplateExample(tokenizer.chatTemplate, { bos: tokenizer.specialTokens.bos, eos: tokenizer.specialTokens.eos });
-  if (!tokenizer.chatTemplate) warnings.push('no chat template (tokenizer_config.json chat_template or chat_template.jinja): chat needs a template chosen by hand');
-  if (rendered.systemMessageError) warnings.push(`the chat template rejects a system message: ${rendered.systemMessageError}`);
+  const shared = folderInspectionFields(facts, tokenizer, warnings);
   const readme = join(dir, 'README.md');
   const { license, warning } = await readmeLicense(readme);
   if (warning) warnings.push(warning);
@@ -309,16 +306,7 @@ async function finishOnnx(
     tensorTypes: weights.tensorTypes,
     sizeBytes: listed.sizeBytes,
     files: listed.files,
-    contextLength: facts.contextLength ?? null,
-    vocabSize: facts.vocabSize ?? null,
-    layerCount: facts.layerCount ?? null,
-    embeddingLength: facts.embeddingLength ?? null,
-    headCount: facts.headCount ?? null,
-    headCountKv: facts.headCountKv ?? null,
-    chatTemplate: tokenizer.chatTemplate,
-    chatTemplateExample: rendered.chatTemplateExample,
-    chatTemplateError: rendered.chatTemplateError,
-    specialTokens: tokenizer.specialTokens,
+    ...shared,
     license,
     extra: jsonRecord({
       ...extra,
