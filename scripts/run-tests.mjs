@@ -25,25 +25,28 @@ if (files.length === 0) {
   console.error(`No test files for ${wanted.join(', ')}`);
   process.exit(1);
 }
-// Toolchains the integration tests use are built once into an ignored cache keyed by llama.cpp version and
-// backend (a warm machine only checks the key); tests see it through WHITTLE_CACHE.
+// Toolchains the integration and e2e tests use (llama.cpp tools, the Python env with its test fixtures) are built
+// once into an ignored cache keyed by version (a warm machine only checks the keys); tests see it through WHITTLE_CACHE.
 const cache = process.env.WHITTLE_TEST_CACHE ?? join(root, '.cache', 'whittle');
-if (wanted.includes('integration')) {
-  const t0 = Date.now();
+if (wanted.includes('integration') || wanted.includes('e2e')) {
   const home = mkdtempSync(join(tmpdir(), 'whittle-toolchain-setup-'));
-  const built = spawnSync(process.execPath, [join(root, 'bin', 'whittle.js'), 'toolchain', 'install', 'llama', '--json'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, WHITTLE_CACHE: cache, WHITTLE_HOME: home },
-    encoding: 'utf8',
-  });
-  rmSync(home, { recursive: true, force: true });
-  if (built.status !== 0) {
-    console.error(`Building the llama.cpp tools for the tests failed:\n${built.stdout}`);
-    process.exit(1);
+  for (const [component, ...flags] of [['llama'], ['python', '--fixtures']]) {
+    const t0 = Date.now();
+    const built = spawnSync(process.execPath, [join(root, 'bin', 'whittle.js'), 'toolchain', 'install', component, ...flags, '--json'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, WHITTLE_CACHE: cache, WHITTLE_HOME: home },
+      encoding: 'utf8',
+    });
+    if (built.status !== 0) {
+      rmSync(home, { recursive: true, force: true });
+      console.error(`Installing the ${component} toolchain for the tests failed:\n${built.stdout}`);
+      process.exit(1);
+    }
+    const result = JSON.parse(built.stdout).result;
+    console.log(`toolchain: ${component} ${result.reused ? 'reused' : `built in ${result.buildSeconds} s`} (${result.dir}); setup took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const result = JSON.parse(built.stdout).result;
-  console.log(`toolchain: llama.cpp tools ${result.reused ? 'reused' : `built in ${result.buildSeconds} s`} (${result.dir}); setup took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  rmSync(home, { recursive: true, force: true });
 }
 
 // One file at a time: integration tests run real llama.cpp and Chromium on a 2-core machine.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DownloadModelInput } from './hub';
-import { ImportModelInput, InspectPathInput } from './models';
+import { ConvertModelInput, ImportModelInput, InspectPathInput } from './models';
+import { ToolchainInstallInput } from './toolchain';
 
 /** `paused` is only reachable by resumable kinds (downloads): not running, not final, resumed in place. */
 export const JOB_STATES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
@@ -21,13 +22,6 @@ export const TestSleepInput = z
   })
   .strict();
 
-export const ToolchainInstallInput = z
-  .object({
-    component: z.enum(['llama']),
-    backend: z.enum(['cpu', 'cuda', 'vulkan', 'metal']).default('cpu'),
-  })
-  .strict();
-
 export const StartJobRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('system-report'), input: SystemReportInput.default({}) }).strict(),
   z.object({ kind: z.literal('test.sleep'), input: TestSleepInput }).strict(),
@@ -35,6 +29,7 @@ export const StartJobRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('model.inspect'), input: InspectPathInput }).strict(),
   z.object({ kind: z.literal('model.download'), input: DownloadModelInput }).strict(),
   z.object({ kind: z.literal('toolchain.install'), input: ToolchainInstallInput }).strict(),
+  z.object({ kind: z.literal('model.convert'), input: ConvertModelInput }).strict(),
 ]);
 export type StartJobRequest = z.infer<typeof StartJobRequest>;
 export type JobKind = StartJobRequest['kind'];

@@ -89,6 +89,18 @@ export const ImportModelInput = z
   .strict();
 export type ImportModelInput = z.infer<typeof ImportModelInput>;
 
+/** Hugging Face checkpoint in the library -> GGUF with llama.cpp's converter (in the Python toolchain). */
+export const GGUF_OUTTYPES = ['f32', 'f16', 'bf16', 'q8_0'] as const;
+export const ConvertModelInput = z
+  .object({
+    modelId: z.string().min(1),
+    to: z.literal('gguf').default('gguf'),
+    outtype: z.enum(GGUF_OUTTYPES).default('f16'),
+    name: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type ConvertModelInput = z.infer<typeof ConvertModelInput>;
+
 export const InspectPathInput = z
   .object({
     path: z.string().min(1),

@@ -3,7 +3,8 @@ import type { ArtifactRecord, ListArtifactsRequest } from '../artifacts';
 import type { SystemReport } from '../hardware';
 import type { CatalogEntry, DownloadModelInput, HubModelDetails, HubModelSummary, HubSearchRequest, HubTokenStatus, PullRequest } from '../hub';
 import type { JobEvent, JobLogTail, JobRecord, ListJobsRequest, StartJobRequest } from '../jobs';
-import type { HfCacheEntry, ImportModelInput, LibraryModel, ListModelsRequest, MemoryFit, MemoryFitRequest, RemoveModelRequest, RemoveModelResult, UpdateModelRequest } from '../models';
+import type { ToolchainInstallInput, ToolchainStatus } from '../toolchain';
+import type { ConvertModelInput, HfCacheEntry, ImportModelInput, LibraryModel, ListModelsRequest, MemoryFit, MemoryFitRequest, RemoveModelRequest, RemoveModelResult, UpdateModelRequest } from '../models';
 
 /**
  * What the engine offers every client. The tRPC router in ./router.ts validates requests and then
@@ -47,6 +48,14 @@ export interface EngineApi {
     reveal(id: string): Promise<void>;
     /** Models in the user's Hugging Face cache, with their library id when already imported. */
     hfCache(): Promise<HfCacheEntry[]>;
+    /** Starts a `model.convert` job (Hugging Face checkpoint -> GGUF, in the Python toolchain). */
+    convert(input: ConvertModelInput): JobRecord;
+  };
+  toolchain: {
+    /** What is installed and working; `deep` also imports every Python package (slow). */
+    status(deep: boolean): Promise<ToolchainStatus>;
+    /** Starts a `toolchain.install` job (install, or repair, a component). */
+    install(input: ToolchainInstallInput): JobRecord;
   };
   hub: {
     search(req: HubSearchRequest): Promise<HubModelSummary[]>;

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ListArtifactsRequest } from '../artifacts';
 import { DownloadModelInput, HubRepoRequest, HubSearchRequest, HubTokenRequest, PullRequest } from '../hub';
 import { JobIdRequest, JobLogRequest, ListJobsRequest, StartJobRequest } from '../jobs';
-import { ImportModelInput, InspectPathInput, ListModelsRequest, MemoryFitRequest, ModelIdRequest, RemoveModelRequest, UpdateModelRequest } from '../models';
+import { ToolchainInstallInput } from '../toolchain';
+import { ConvertModelInput, ImportModelInput, InspectPathInput, ListModelsRequest, MemoryFitRequest, ModelIdRequest, RemoveModelRequest, UpdateModelRequest } from '../models';
 import type { EngineApi } from './engine-api';
 
 export interface ApiContext {
@@ -97,6 +98,11 @@ export const appRouter = t.router({
     reveal: p.input(ModelIdRequest).mutation(({ ctx, input }) => ctx.api.models.reveal(input.id)),
     memoryFit: p.input(MemoryFitRequest).query(({ ctx, input }) => ctx.api.models.memoryFit(input)),
     hfCache: p.query(({ ctx }) => ctx.api.models.hfCache()),
+    convert: p.input(ConvertModelInput).mutation(({ ctx, input }) => ctx.api.models.convert(input)),
+  }),
+  toolchain: t.router({
+    status: p.input(z.object({ deep: z.boolean().default(false) }).strict().prefault({})).query(({ ctx, input }) => ctx.api.toolchain.status(input.deep)),
+    install: p.input(ToolchainInstallInput).mutation(({ ctx, input }) => ctx.api.toolchain.install(input)),
   }),
   hub: t.router({
     search: p.input(HubSearchRequest.prefault({})).query(({ ctx, input }) => ctx.api.hub.search(input)),

@@ -15,6 +15,8 @@ function whittle(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+const PYTHON_CHECK = 'Python toolchain (Olive, transformers, llama.cpp converters)';
+
 describe('the whittle CLI', () => {
   after(() => rmSync(home, { recursive: true, force: true }));
 
@@ -64,16 +66,19 @@ describe('the whittle CLI', () => {
     const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string }[] };
     assert.equal(out.ok, true, JSON.stringify(out.checks));
     assert.equal(r.code, 0);
-    assert.deepEqual(out.checks.map((c) => c.name), ['Node.js', 'Data dir', 'Database', 'llama.cpp (node-llama-cpp)', 'ONNX Runtime', 'llama.cpp tools', 'App UI build']);
-    // The test run built the tools into WHITTLE_CACHE before the integration tests.
+    assert.deepEqual(out.checks.map((c) => c.name), ['Node.js', 'Data dir', 'Database', 'llama.cpp (node-llama-cpp)', 'ONNX Runtime', 'llama.cpp tools', PYTHON_CHECK, 'NPU', 'App UI build']);
+    // The test run built the tools and the Python env into WHITTLE_CACHE before the integration tests.
     assert.equal(out.checks.find((c) => c.name === 'llama.cpp tools')?.status, 'ok');
+    assert.equal(out.checks.find((c) => c.name === PYTHON_CHECK)?.status, 'ok');
   });
 
-  test('doctor names the fix when the llama.cpp tools are not built', () => {
+  test('doctor names the fix when the toolchains are not installed', () => {
     const r = whittle(['doctor', '--json'], { WHITTLE_CACHE: join(home, 'empty-cache') });
     const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string; fix: string | null }[] };
     const tools = out.checks.find((c) => c.name === 'llama.cpp tools');
     assert.deepEqual([tools?.status, tools?.fix], ['warn', 'whittle toolchain install llama']);
+    const python = out.checks.find((c) => c.name === PYTHON_CHECK);
+    assert.deepEqual([python?.status, python?.fix], ['warn', 'whittle toolchain install python']);
   });
 
   test('serve prints "Listening on http://127.0.0.1:PORT" once it answers', async () => {

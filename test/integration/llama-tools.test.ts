@@ -96,7 +96,7 @@ describe('the toolchain build job', () => {
   });
 
   test('cancelling a build mid-compile leaves nothing that looks ready, and no build folder behind', async () => {
-    const job = engine.api.jobs.start({ kind: 'toolchain.install', input: { component: 'llama', backend: 'cpu' } });
+    const job = engine.api.jobs.start({ kind: 'toolchain.install', input: { component: 'llama', backend: 'cpu', repair: false, fixtures: false } });
     await waitFor('compiling', () => /Compiling/.test(engine.jobs.get(job.id)?.progress.message ?? ''), 120_000);
     const cancelled = await engine.api.jobs.cancel(job.id);
     assert.equal(cancelled.state, 'cancelled');

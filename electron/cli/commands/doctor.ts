@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { integrityCheck, schemaVersion } from '../../engine/store/database';
 import { MIGRATIONS } from '../../engine/store/migrations';
 import { defaultCacheDir, defaultDataDir } from '../../engine/config';
-import { findLlamaTools } from '../../engine/toolchain/llama-build';
+import { toolchainStatus } from '../../engine/toolchain/toolchain-status';
 import { paths, printJson, withEngine } from '../context';
 import { table } from '../format';
 
@@ -64,14 +64,15 @@ export function registerDoctor(program: Command): void {
         checks.push({ name: 'ONNX Runtime', status: 'fail', detail: errorText(err), fix: 'Run `npm install` again' });
       }
       try {
-        const tools = await findLlamaTools(defaultCacheDir(), 'cpu');
-        checks.push(
-          tools
-            ? { name: 'llama.cpp tools', status: 'ok', detail: `${tools.manifest.tag} (${tools.manifest.backend}): ${tools.manifest.tools.join(', ')} in ${tools.dir}`, fix: null }
-            : { name: 'llama.cpp tools', status: 'warn', detail: `not built in ${defaultCacheDir()} (needed to quantize, measure perplexity, fine-tune)`, fix: 'whittle toolchain install llama' },
-        );
+        const status = await toolchainStatus(defaultCacheDir());
+        for (const c of status.components) {
+          const problems = c.items.filter((i) => !i.ok).map((i) => `${i.name}: ${i.problem}`);
+          const detail = [`${c.version ? `${c.version}: ` : ''}${c.detail}`, ...problems.slice(0, 5)].join('; ');
+          checks.push({ name: c.title, status: c.state === 'ready' ? 'ok' : c.state === 'missing' ? 'warn' : 'fail', detail: c.state === 'ready' ? `${detail} (${c.dir})` : detail, fix: c.fix?.command ?? null });
+        }
+        checks.push({ name: 'NPU', status: 'ok', detail: status.npus.length ? status.npus.map((n) => `${n.name} (${n.source})`).join('; ') : 'none detected', fix: null });
       } catch (err) {
-        checks.push({ name: 'llama.cpp tools', status: 'fail', detail: errorText(err), fix: 'Run `npm install` again (the llama.cpp source ships in node-llama-cpp)' });
+        checks.push({ name: 'Toolchains', status: 'fail', detail: errorText(err), fix: 'Run `npm install` again (the llama.cpp source ships in node-llama-cpp)' });
       }
       checks.push(
         existsSync(`${paths.rendererDir}/index.html`)

@@ -1,41 +1,60 @@
 import type { Command } from 'commander';
+import { formatBytes } from '../../../shared/format-bytes';
+import { TOOLCHAIN_COMPONENTS, type ToolchainComponent, type ToolchainStatus } from '../../../shared/toolchain';
 import { defaultCacheDir } from '../../engine/config';
-import { findLlamaTools } from '../../engine/toolchain/llama-build';
-import { LLAMA_BACKENDS, llamaSource, type LlamaBackend } from '../../engine/toolchain/llama-source';
+import { LLAMA_BACKENDS, type LlamaBackend } from '../../engine/toolchain/llama-source';
+import { toolchainStatus } from '../../engine/toolchain/toolchain-status';
 import { CliError, printJson, withEngine } from '../context';
+import { table } from '../format';
 import { waitForJob } from '../progress';
 
+const TITLES: Record<ToolchainComponent, string> = { llama: 'llama.cpp tools', python: 'Python toolchain' };
+
+export function printToolchainStatus(status: ToolchainStatus): void {
+  process.stdout.write(`cache  ${status.cacheDir}\n\n`);
+  for (const c of status.components) {
+    process.stdout.write(`${c.title}: ${c.state.toUpperCase()}${c.version ? ` (${c.version})` : ''}\n  ${c.detail}\n`);
+    if (c.dir) process.stdout.write(`  ${c.dir}${c.sizeBytes ? `, ${formatBytes(c.sizeBytes)}` : ''}${c.buildSeconds !== null ? `, built in ${c.buildSeconds} s` : ''}\n`);
+    const bad = c.items.filter((i) => !i.ok);
+    if (c.items.length) process.stdout.write(`${table(c.items.map((i) => ['   ', i.name, i.version ?? '-', i.ok ? 'ok' : (i.problem ?? 'problem')]))}\n`);
+    if (c.fix) process.stdout.write(`  fix: ${c.fix.command}${bad.length ? ` (${bad.length} problem${bad.length === 1 ? '' : 's'})` : ''}\n`);
+    process.stdout.write('\n');
+  }
+  process.stdout.write(`NPUs: ${status.npus.length ? status.npus.map((n) => `${n.name} [${n.source}]`).join('; ') : 'none detected'}\n`);
+  process.stdout.write(`ONNX Runtime providers (Python): ${status.pythonProviders?.join(', ') ?? 'not known (install the Python toolchain)'}\n`);
+}
+
 export function registerToolchain(program: Command): void {
-  const toolchain = program.command('toolchain').description('Build and check the bundled toolchains (llama.cpp tools)');
+  const toolchain = program.command('toolchain').description('Install, check and repair the bundled toolchains (llama.cpp tools, the Python env)');
 
   toolchain
     .command('install <component>')
-    .description('Build the llama.cpp tools from the source shipped with node-llama-cpp into the toolchain cache (WHITTLE_CACHE)')
-    .option('--backend <backend>', `${LLAMA_BACKENDS.join(', ')}`, 'cpu')
+    .description('llama: build the llama.cpp tools from the source in node-llama-cpp. python: create the pinned Python env from resources/python/uv.lock. Both go into the toolchain cache (WHITTLE_CACHE).')
+    .option('--backend <backend>', `llama: ${LLAMA_BACKENDS.join(', ')}`, 'cpu')
+    .option('--repair', 'python: reinstall whatever the check finds broken or missing')
+    .option('--fixtures', 'python: also install the test fixtures group (Gemma 3 270M GGUF)')
     .option('--json', 'machine-readable output')
-    .action(async (component: string, opts: { backend: string; json?: boolean }) => {
-      if (component !== 'llama') throw new CliError(`unknown component "${component}" (available: llama)`);
+    .action(async (component: string, opts: { backend: string; repair?: boolean; fixtures?: boolean; json?: boolean }) => {
+      if (!(TOOLCHAIN_COMPONENTS as readonly string[]).includes(component)) throw new CliError(`unknown component "${component}" (available: ${TOOLCHAIN_COMPONENTS.join(', ')})`);
       if (!(LLAMA_BACKENDS as readonly string[]).includes(opts.backend)) throw new CliError(`--backend: one of ${LLAMA_BACKENDS.join(', ')}`);
+      const c = component as ToolchainComponent;
       await withEngine(async (engine) => {
-        const job = engine.api.jobs.start({ kind: 'toolchain.install', input: { component: 'llama', backend: opts.backend as LlamaBackend } });
-        const done = await waitForJob(engine, job.id, { bar: !opts.json, title: 'llama.cpp tools' });
+        const job = engine.api.toolchain.install({ component: c, backend: opts.backend as LlamaBackend, repair: !!opts.repair, fixtures: !!opts.fixtures });
+        const done = await waitForJob(engine, job.id, { bar: !opts.json, title: TITLES[c] });
         if (opts.json) printJson(done);
-        if (done.state !== 'succeeded') throw new CliError(`toolchain install ${done.state}: ${(done.error ?? '').split('\n')[0]}`);
+        if (done.state !== 'succeeded') throw new CliError(`toolchain install ${c} ${done.state}: ${done.error ?? ''}`);
         if (!opts.json) process.stdout.write(`${(done.result as { dir: string }).dir}\n`);
       });
     });
 
   toolchain
     .command('status')
-    .description('What is built, where, and for which llama.cpp version')
+    .description('What is installed, where, which versions, what is missing or broken, and the command that fixes it')
+    .option('--deep', 'also import every Python package (slow)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }) => {
-      const cache = defaultCacheDir();
-      const src = llamaSource();
-      const llama = await Promise.all(LLAMA_BACKENDS.map(async (backend) => ({ backend, build: await findLlamaTools(cache, backend) })));
-      const status = { cacheDir: cache, llamaCpp: src.tag, llama: llama.map((l) => ({ backend: l.backend, ready: !!l.build, dir: l.build?.dir ?? null, tools: l.build?.manifest.tools ?? [] })) };
-      if (opts.json) return printJson(status);
-      process.stdout.write(`cache     ${cache}\nllama.cpp ${src.tag}\n`);
-      for (const l of status.llama) process.stdout.write(`llama tools (${l.backend}): ${l.ready ? `ready in ${l.dir}` : `not built (whittle toolchain install llama --backend ${l.backend})`}\n`);
+    .action(async (opts: { deep?: boolean; json?: boolean }) => {
+      const status = await toolchainStatus(defaultCacheDir(), !!opts.deep);
+      if (opts.json) printJson(status);
+      else printToolchainStatus(status);
     });
 }

@@ -9,6 +9,8 @@ import type { SecretStore } from '../hub/token-store';
 import type { ModelLibrary } from '../models/library';
 import { createHubApi } from './hub-api';
 import { createModelsApi } from './models-api';
+import { defaultCacheDir } from '../config';
+import { toolchainStatus } from '../toolchain/toolchain-status';
 
 export interface EngineApiDeps {
   info: AppInfo;
@@ -46,5 +48,9 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
     artifacts: { list: (req) => d.artifacts.list(req) },
     models: createModelsApi(d.library, d.runner, d.reveal),
     hub: createHubApi(d.secrets, d.runner),
+    toolchain: {
+      status: (deep) => toolchainStatus(defaultCacheDir(), deep),
+      install: (input) => d.runner.start({ kind: 'toolchain.install', input }),
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConflictError } from '../../../shared/api/router';
+import { ConflictError, InvalidInputError } from '../../../shared/api/router';
 import type { EngineApi } from '../../../shared/api/engine-api';
 import type { JobRunner } from '../jobs/runner';
 import { scanHfCache, hfHubCacheDir } from '../models/hf-cache';
@@ -21,6 +21,11 @@ export function createModelsApi(library: ModelLibrary, runner: JobRunner, reveal
     reveal: async (id) => reveal(library.get(id).path),
     remove: (req) => library.remove(req.id, req.force),
     memoryFit: async (req) => estimateMemoryFit(library.get(req.id), req.contextSize),
+    convert(input) {
+      const m = library.get(input.modelId);
+      if (m.format !== 'hf') throw new InvalidInputError(`modelId: ${m.name} is a ${m.format} model; only Hugging Face checkpoints convert to GGUF`);
+      return runner.start({ kind: 'model.convert', input });
+    },
     async hfCache() {
       const found = await scanHfCache(hfHubCacheDir());
       return found.map((e) => ({ repo: e.repo, revision: e.revision, path: e.path, format: e.format, sizeBytes: e.sizeBytes, modelId: library.find(e.path)?.id ?? null }));

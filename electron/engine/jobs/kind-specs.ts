@@ -21,6 +21,7 @@ export const JOB_KIND_SPECS: SpecTable = {
   'model.import': { kind: 'model.import', title: 'Import model', heavy: () => false, device: () => 'disk', testOnly: false, resumable: false },
   'model.inspect': { kind: 'model.inspect', title: 'Inspect model', heavy: () => false, device: () => 'disk', testOnly: false, resumable: false },
   'model.download': { kind: 'model.download', title: 'Download model', heavy: () => false, device: () => 'network', testOnly: false, resumable: true },
+  'model.convert': { kind: 'model.convert', title: 'Convert model', heavy: () => true, device: () => 'cpu', testOnly: false, resumable: false },
   'toolchain.install': { kind: 'toolchain.install', title: 'Install toolchain', heavy: () => true, device: () => 'cpu', testOnly: false, resumable: false },
 };
 

@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { runStep as run, type BuildHooks } from './run-step';
 import { BACKEND_FLAGS, LLAMA_TOOLS, llamaSource, llamaToolsKey, type LlamaBackend } from './llama-source';
+
+export type { BuildHooks } from './run-step';
 
 export interface LlamaToolsManifest {
   key: string;
@@ -13,13 +14,6 @@ export interface LlamaToolsManifest {
   tools: string[];
   builtAt: string;
   buildSeconds: number;
-}
-
-export interface BuildHooks {
-  progress(fraction: number | null, message: string): void;
-  log(line: string): void;
-  signal?: AbortSignal;
-  jobs?: number;
 }
 
 const exe = (name: string): string => (process.platform === 'win32' ? `${name}.exe` : name);
@@ -41,27 +35,6 @@ export async function findLlamaTools(cacheDir: string, backend: LlamaBackend): P
   }
 }
 
-function run(cmd: string, args: string[], cwd: string, hooks: BuildHooks, onLine?: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    hooks.log(`$ ${cmd} ${args.join(' ')}`);
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], signal: hooks.signal });
-    const tail: string[] = [];
-    for (const s of [child.stdout, child.stderr]) {
-      createInterface({ input: s }).on('line', (line) => {
-        hooks.log(line);
-        tail.push(line);
-        if (tail.length > 15) tail.shift();
-        onLine?.(line);
-      });
-    }
-    child.once('error', (err) => reject(new Error(`${cmd} could not start: ${err.message}${(err as NodeJS.ErrnoException).code === 'ENOENT' ? ` (install ${cmd})` : ''}`)));
-    child.once('exit', (code, sig) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${args[0] ?? ''} failed (${sig ?? `exit ${code}`}):\n${tail.join('\n')}`));
-    });
-  });
-}
-
 /**
  * Builds the llama.cpp tools from node-llama-cpp's bundled source into <cache>/llama/<key>. The work happens
  * in a `.building-<pid>` folder that is renamed into place only when every tool is there, so a killed build
@@ -81,7 +54,7 @@ export async function buildLlamaTools(cacheDir: string, backend: LlamaBackend, h
   const started = Date.now();
   try {
     hooks.progress(0, 'Unpacking the llama.cpp source');
-    await run('git', ['clone', '--quiet', src.bundle, join(work, 'src')], root, hooks);
+    await run('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', src.bundle, join(work, 'src')], root, hooks);
     hooks.progress(0.02, 'Configuring');
     const build = join(work, 'build');
     await run(

@@ -1,5 +1,6 @@
 import { StartJobRequest } from '../../../../shared/jobs';
 import type { JobOutput, WorkerContext } from '../worker-protocol';
+import { runModelConvert } from './model-convert';
 import { runModelDownload } from './model-download';
 import { runModelImport } from './model-import';
 import { runModelInspect } from './model-inspect';
@@ -23,5 +24,7 @@ export async function runJobKind(ctx: WorkerContext, kind: string, input: unknow
       return runModelDownload(ctx, req.input);
     case 'toolchain.install':
       return runToolchainInstall(ctx, req.input);
+    case 'model.convert':
+      return runModelConvert(ctx, req.input);
   }
 }

@@ -5,6 +5,7 @@ import { formatDateTime } from '../../lib/format';
 import { useHardware } from '../../state/hardware';
 import { useJobs } from '../../state/jobs';
 import { routeHash } from '../../state/navigation';
+import { useToolchain } from '../../state/toolchain';
 import { CpuSection } from './CpuSection';
 import { DisksSection } from './DisksSection';
 import { GpuTable } from './GpuTable';
@@ -14,6 +15,7 @@ import { OnnxSection } from './OnnxSection';
 import { OsSection } from './OsSection';
 import { ReportRunner } from './ReportRunner';
 import { Section } from './Section';
+import { ToolchainSection } from './ToolchainSection';
 
 /** The report job to show: the one started here, else any system report still under way. */
 function useReportJob(): Job | undefined {
@@ -59,11 +61,13 @@ export function HardwarePage() {
   const load = useHardware((s) => s.load);
   const reloadAfter = useHardware((s) => s.reloadAfter);
   const startError = useHardware((s) => s.startError);
+  const loadToolchains = useToolchain((s) => s.load);
   const job = useReportJob();
 
   useEffect(() => {
     void load();
-  }, [load]);
+    void loadToolchains();
+  }, [load, loadToolchains]);
 
   const succeededJobId = job?.state === 'succeeded' ? job.id : null;
   useEffect(() => {
@@ -78,6 +82,7 @@ export function HardwarePage() {
       </header>
       {startError && <ErrorNote message={`Could not start the report: ${startError}`} />}
       {job?.error && <ErrorNote message={`The system report failed: ${job.error}`} testId="hardware-job-error" />}
+      <ToolchainSection />
       {loadError && <ErrorNote message={`Could not load the report: ${loadError}`} />}
       {!loaded && <p className="muted">Loading…</p>}
       {loaded && !latest && !loadError && (

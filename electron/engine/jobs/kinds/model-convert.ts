@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import type { JobInput } from '../../../../shared/jobs';
+import { defaultCacheDir } from '../../config';
+import { inspectModel } from '../../models/inspect';
+import { MODEL_KIND, toLibraryModel, type ModelMeta } from '../../models/library';
+import { hashFile, modelDigest, sizeOf } from '../../models/model-files';
+import { ArtifactsStore } from '../../store/artifacts-store';
+import { openDatabase } from '../../store/database';
+import { findPythonEnv } from '../../toolchain/python-env';
+import { runPythonJob } from '../../toolchain/python-job';
+import type { JobOutput, WorkerContext } from '../worker-protocol';
+import { checkGgufLoads, throttle } from './model-checks';
+import { slugify } from './model-import';
+
+function sourceModel(dataDir: string, id: string) {
+  const db = openDatabase(join(dataDir, 'whittle.db'));
+  try {
+    const store = new ArtifactsStore(db);
+    const a = store.get(id);
+    const m = a && a.kind === MODEL_KIND ? toLibraryModel(a, []) : null;
+    if (!m) throw new Error(`No model with id ${id}`);
+    return m;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Hugging Face checkpoint -> GGUF with llama.cpp's converter, run in the Python toolchain as a JSON-lines job.
+ * The GGUF is written into the staging folder, loaded by llama.cpp (vocabulary) and hashed before it is registered
+ * as a child of the source model.
+ */
+export async function runModelConvert(ctx: WorkerContext, input: JobInput<'model.convert'>): Promise<JobOutput> {
+  const src = sourceModel(ctx.dataDir, input.modelId);
+  if (src.format !== 'hf') throw new Error(`${src.name} is a ${src.format} model; only Hugging Face checkpoints convert to GGUF`);
+  const env = await findPythonEnv(defaultCacheDir());
+  if (!env) throw new Error('The Python toolchain is not installed: run `whittle toolchain install python` (or Install on the Hardware page)');
+  const name = input.name ?? `${src.name} ${input.outtype.toUpperCase()}`;
+  const file = `${slugify(name)}.gguf`;
+  const out = join(ctx.stagingDir, file);
+  const progress = throttle((f: number | null, m: string) => ctx.progress(f === null ? null : 0.9 * f, m), 250);
+  const run = await runPythonJob(env.paths.python, 'hf_to_gguf', ['--llama-scripts', env.paths.llamaScripts, '--model', src.path, '--out', out, '--outtype', input.outtype, '--name', src.name], {
+    progress,
+    log: ctx.log,
+    signal: ctx.signal,
+  });
+  ctx.progress(0.92, 'Inspecting the GGUF');
+  const m = await inspectModel(out);
+  await checkGgufLoads(ctx, m.entry, m.inspection);
+  const sizeBytes = await sizeOf(out);
+  const sha = await hashFile(out, () => undefined, ctx.signal);
+  const files = [{ path: file, sha256: sha, sizeBytes }];
+  const meta: ModelMeta = { format: 'gguf', source: 'job', sourceRef: `convert:${src.id}`, entry: null, inspection: m.inspection, files };
+  return {
+    result: { name, outtype: input.outtype, sizeBytes, tensors: run.metrics.tensors?.value ?? null },
+    artifacts: [{ file, kind: MODEL_KIND, name, parents: [src.id], sha256: modelDigest(files), sizeBytes, meta: { ...meta, convertedFrom: src.id, outtype: input.outtype }, tags: ['converted'] }],
+  };
+}

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { pythonJobEnv } from './python-env';
+
+/** One JSON object per line on the script's stdout (resources/python/whittle_jobs/protocol.py). */
+export type PythonEvent =
+  | { event: 'progress'; fraction: number | null; message: string }
+  | { event: 'metric'; name: string; value: number | string; unit: string | null }
+  | { event: 'artifact'; path: string; kind: string; meta: Record<string, unknown> }
+  | { event: 'result'; data: Record<string, unknown> }
+  | { event: 'error'; message: string; type: string; traceback: string | null };
+
+export interface PythonJobHooks {
+  progress?(fraction: number | null, message: string): void;
+  log?(line: string): void;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface PythonJobResult {
+  result: Record<string, unknown>;
+  metrics: Record<string, { value: number | string; unit: string | null }>;
+  artifacts: { path: string; kind: string; meta: Record<string, unknown> }[];
+}
+
+export class PythonJobError extends Error {
+  constructor(
+    message: string,
+    readonly pythonType: string | null,
+    readonly traceback: string | null,
+    readonly logTail: string[],
+  ) {
+    super(message);
+    this.name = 'PythonJobError';
+  }
+}
+
+const TAIL = 20;
+
+/**
+ * Runs `python -m whittle_jobs.<module> ...args` and folds its events into one result. A Python exception becomes a
+ * PythonJobError with the exception's message first and the last log lines after it; a crash without an error event
+ * (segfault, OOM kill) says how the process ended, with the same tail.
+ */
+export function runPythonJob(python: string, module: string, args: string[], hooks: PythonJobHooks = {}): Promise<PythonJobResult> {
+  return new Promise((resolve, reject) => {
+    const out: PythonJobResult = { result: {}, metrics: {}, artifacts: [] };
+    let error: Extract<PythonEvent, { event: 'error' }> | null = null;
+    const tail: string[] = [];
+    const keep = (line: string): void => {
+      hooks.log?.(line);
+      tail.push(line);
+      if (tail.length > TAIL) tail.shift();
+    };
+    const child = spawn(python, ['-m', `whittle_jobs.${module}`, ...args], {
+      cwd: hooks.cwd,
+      env: pythonJobEnv(hooks.env ?? process.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const onAbort = (): void => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 3000).unref();
+    };
+    hooks.signal?.addEventListener('abort', onAbort, { once: true });
+
+    createInterface({ input: child.stderr }).on('line', keep);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let ev: PythonEvent;
+      try {
+        ev = JSON.parse(line) as PythonEvent;
+      } catch {
+        keep(line);
+        return;
+      }
+      switch (ev.event) {
+        case 'progress':
+          hooks.progress?.(ev.fraction, ev.message);
+          break;
+        case 'metric':
+          out.metrics[ev.name] = { value: ev.value, unit: ev.unit };
+          hooks.log?.(`metric ${ev.name} = ${ev.value}${ev.unit ? ` ${ev.unit}` : ''}`);
+          break;
+        case 'artifact':
+          out.artifacts.push({ path: ev.path, kind: ev.kind, meta: ev.meta ?? {} });
+          break;
+        case 'result':
+          out.result = { ...out.result, ...ev.data };
+          break;
+        case 'error':
+          error = ev;
+          break;
+        default:
+          keep(line);
+      }
+    });
+    child.once('error', (err) => {
+      hooks.signal?.removeEventListener('abort', onAbort);
+      reject(new PythonJobError(`${python} could not start: ${err.message}; repair the Python toolchain (whittle toolchain install python --repair)`, null, null, []));
+    });
+    child.once('close', (code, sig) => {
+      hooks.signal?.removeEventListener('abort', onAbort);
+      if (hooks.signal?.aborted) return reject(new PythonJobError('cancelled', null, null, tail));
+      const e = error as Extract<PythonEvent, { event: 'error' }> | null;
+      if (code === 0 && !e) return resolve(out);
+      const lastLines = tail.filter((l) => l.trim()).slice(-12);
+      const head = e ? e.message : `python ${module} ended with ${sig ? `signal ${sig}` : `exit code ${code}`} without reporting an error`;
+      const shownTail = e?.type === 'JobError' ? [] : lastLines;
+      reject(new PythonJobError(shownTail.length ? `${head}\n--- last lines of the log ---\n${shownTail.join('\n')}` : head, e?.type ?? null, e?.traceback ?? null, lastLines));
+    });
+  });
+}
