@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   }
   await app.whenReady();
   hardenApp(isOwnUrl, { devServer: devServerUrl !== undefined && !app.isPackaged });
+  // Job workers (Python scripts, prebuilt llama.cpp tools, uv) find the extra resources through this.
+  if (app.isPackaged && !process.env.WHITTLE_RESOURCES) process.env.WHITTLE_RESOURCES = process.resourcesPath;
   try {
     const dataDir = defaultDataDir();
     engine = await startEngine({

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ModelFormat, type LibraryModel, type ModelInspection } from '../../../shared/models';
+import { GGUF_OUTTYPES, ModelFormat, type LibraryModel, type ModelInspection } from '../../../shared/models';
 import type { Engine } from '../../engine';
 import { CliError, printJson, withEngine } from '../context';
 import { formatBytes, table } from '../format';
@@ -93,6 +93,22 @@ export function registerModels(program: Command): void {
       await withEngine(async (engine) => {
         const job = engine.api.models.import({ path, mode: opts.copy ? 'copy' : 'reference', name: opts.name, tags: opts.tag ?? [] });
         await finishModelJob(engine, job.id, !!opts.json, 'Import');
+      });
+    });
+
+  models
+    .command('convert <model>')
+    .description('Convert a Hugging Face checkpoint in the library to GGUF with llama.cpp\'s converter (needs the Python toolchain)')
+    .option('--outtype <type>', `${GGUF_OUTTYPES.join(', ')}`, 'f16')
+    .option('--name <name>', 'display name of the GGUF')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, opts: { outtype: string; name?: string; json?: boolean }) => {
+      if (!(GGUF_OUTTYPES as readonly string[]).includes(opts.outtype)) throw new CliError(`--outtype: one of ${GGUF_OUTTYPES.join(', ')}`);
+      await withEngine(async (engine) => {
+        const found = engine.library.find(model);
+        if (!found) throw new CliError(`No model with id or path ${model}`);
+        const job = engine.api.models.convert({ modelId: found.id, to: 'gguf', outtype: opts.outtype as (typeof GGUF_OUTTYPES)[number], name: opts.name });
+        await finishModelJob(engine, job.id, !!opts.json, 'Convert');
       });
     });
 

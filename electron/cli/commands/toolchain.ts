@@ -4,6 +4,7 @@ import { TOOLCHAIN_COMPONENTS, type ToolchainComponent, type ToolchainStatus } f
 import { defaultCacheDir } from '../../engine/config';
 import { LLAMA_BACKENDS, type LlamaBackend } from '../../engine/toolchain/llama-source';
 import { toolchainStatus } from '../../engine/toolchain/toolchain-status';
+import { ensureUv } from '../../engine/toolchain/uv-bootstrap';
 import { CliError, printJson, withEngine } from '../context';
 import { table } from '../format';
 import { waitForJob } from '../progress';
@@ -45,6 +46,16 @@ export function registerToolchain(program: Command): void {
         if (done.state !== 'succeeded') throw new CliError(`toolchain install ${c} ${done.state}: ${done.error ?? ''}`);
         if (!opts.json) process.stdout.write(`${(done.result as { dir: string }).dir}\n`);
       });
+    });
+
+  toolchain
+    .command('uv')
+    .description('Fetch the pinned uv (sha256-checked) into the toolchain cache and print its path (packaging uses this)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const uv = await ensureUv(defaultCacheDir(), (line) => process.stderr.write(`${line}\n`));
+      if (opts.json) printJson(uv);
+      else process.stdout.write(`${uv.path}\n`);
     });
 
   toolchain

@@ -2,6 +2,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { resourcesDir } from './resources';
 import { runStep as run, type BuildHooks } from './run-step';
 import { BACKEND_FLAGS, LLAMA_TOOLS, llamaSource, llamaToolsKey, type LlamaBackend } from './llama-source';
 
@@ -25,7 +26,15 @@ export function llamaToolsRoot(cacheDir: string): string {
 /** The ready build for this source and backend, or null. A folder only gets its final name once complete. */
 export async function findLlamaTools(cacheDir: string, backend: LlamaBackend): Promise<{ dir: string; manifest: LlamaToolsManifest } | null> {
   const key = await llamaToolsKey(llamaSource(), backend);
-  const dir = join(llamaToolsRoot(cacheDir), key);
+  // A packaged app ships prebuilt tools for its own llama.cpp version under resources/llama/<key> (scripts/package-toolchains.mjs).
+  for (const root of [join(resourcesDir(), 'llama'), llamaToolsRoot(cacheDir)]) {
+    const found = await readBuild(join(root, key));
+    if (found) return found;
+  }
+  return null;
+}
+
+async function readBuild(dir: string): Promise<{ dir: string; manifest: LlamaToolsManifest } | null> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as LlamaToolsManifest;
     for (const t of manifest.tools) if (!existsSync(join(dir, 'bin', exe(t)))) return null;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { pythonResourcesDir } from './resources';
+import { pythonResourcesDir, resourcesDir } from './resources';
 
 export interface UvPin {
   version: string;
@@ -43,9 +43,11 @@ async function wheelUrl(index: string, file: string, signal?: AbortSignal): Prom
  * as an extra resource). Otherwise the pinned wheel is fetched from the package index, its sha256 checked against
  * the pin (not against what the index says), and only the binary is unpacked.
  */
-export async function ensureUv(cacheDir: string, log: (line: string) => void, signal?: AbortSignal): Promise<{ path: string; version: string; fetched: boolean }> {
-  const pin = await readUvPin();
+export async function ensureUv(cacheDir: string, log: (line: string) => void, signal?: AbortSignal, pinned?: UvPin): Promise<{ path: string; version: string; fetched: boolean }> {
+  const pin = pinned ?? (await readUvPin());
   if (process.env.WHITTLE_UV) return { path: process.env.WHITTLE_UV, version: pin.version, fetched: false };
+  const shipped = join(resourcesDir(), 'uv', uvExe());
+  if (existsSync(shipped)) return { path: shipped, version: pin.version, fetched: false };
   const dir = join(cacheDir, 'uv', pin.version);
   const bin = join(dir, uvExe());
   if (existsSync(bin)) return { path: bin, version: pin.version, fetched: false };
