@@ -24,7 +24,9 @@ export async function extractLlamaScripts(dest: string, hooks: BuildHooks): Prom
   await rm(work, { recursive: true, force: true });
   await mkdir(dirname(dest), { recursive: true });
   try {
-    await runStep('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', '--no-tags', llamaSource().bundle, join(work, 'src')], dirname(dest), hooks);
+    // Only the converter files are checked out of the bundle, not the whole source tree.
+    await runStep('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', '--no-tags', '--no-checkout', llamaSource().bundle, join(work, 'src')], dirname(dest), hooks);
+    await runStep('git', ['-C', join(work, 'src'), 'checkout', 'HEAD', '--', ...LLAMA_PYTHON_SCRIPTS], dirname(dest), hooks);
     for (const p of LLAMA_PYTHON_SCRIPTS) await cp(join(work, 'src', p), join(work, 'out', p), { recursive: true });
     await writeFile(join(work, 'out', '.source'), source);
     await rm(dest, { recursive: true, force: true });

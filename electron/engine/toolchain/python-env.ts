@@ -16,6 +16,8 @@ export interface PythonEnvManifest {
   onnxruntimeProviders: string[] | null;
   builtAt: string;
   buildSeconds: number;
+  /** Of which the import check took. */
+  verifySeconds: number;
   sizeBytes: number;
 }
 

@@ -61,7 +61,6 @@ export function uvEnv(cacheDir: string, paths: PythonEnvPaths): NodeJS.ProcessEn
     UV_CACHE_DIR: join(cacheDir, 'uv-cache'),
     UV_PROJECT_ENVIRONMENT: paths.venv,
     UV_PYTHON_INSTALL_DIR: join(cacheDir, 'python', 'interpreters'),
-    UV_COMPILE_BYTECODE: '1',
     UV_NO_PROGRESS: '1',
     NO_COLOR: '1',
   };
@@ -128,12 +127,14 @@ export async function installPythonEnv(cacheDir: string, opts: PythonInstallOpti
   await sync(reinstall.flatMap((n) => ['--reinstall-package', n]));
 
   hooks.progress(0.82, 'Checking that every package imports');
+  const verifyStarted = Date.now();
   let verified = await checkPythonEnv(paths, true, { log: hooks.log, signal: hooks.signal, progress: (f, m) => hooks.progress(0.82 + 0.16 * (f ?? 0), m) });
   if (!verified.ok && opts.repair) {
     hooks.log(`still broken after a targeted repair (${verified.problems.join('; ')}); reinstalling everything`);
     await sync(['--reinstall']);
     verified = await checkPythonEnv(paths, true, { log: hooks.log, signal: hooks.signal });
   }
+  const verifySeconds = Math.round((Date.now() - verifyStarted) / 100) / 10;
   if (!verified.ok || !verified.check) throw new Error(`the Python toolchain does not work after installing:\n${verified.problems.join('\n')}`);
   const check: PythonCheck = verified.check;
   const interpreters = join(cacheDir, 'python', 'interpreters');
@@ -154,6 +155,7 @@ export async function installPythonEnv(cacheDir: string, opts: PythonInstallOpti
     onnxruntimeProviders: check.onnxruntimeProviders,
     builtAt: new Date().toISOString(),
     buildSeconds: Math.round((Date.now() - started) / 1000),
+    verifySeconds,
     sizeBytes: await folderSize(paths.venv),
   };
   await writeFile(paths.manifest, JSON.stringify(manifest, null, 2));
