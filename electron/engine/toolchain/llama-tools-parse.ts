@@ -74,6 +74,7 @@ export class RunningValueScanner {
     // Keep only a possible partial entry (`[12]3.4`) for the next piece.
     const open = this.buf.lastIndexOf('[');
     this.buf = open >= 0 ? this.buf.slice(open) : '';
+    if (this.buf.length > 64) this.buf = ''; // not an entry
     return out;
   }
 }
@@ -271,4 +272,78 @@ export function imatrixEntryCount(header: Uint8Array, format: 'gguf' | 'dat'): n
   }
   if (header.length < 4) return null;
   return new DataView(header.buffer, header.byteOffset, header.byteLength).getInt32(0, true);
+}
+
+export type GgufValue = number | bigint | boolean | string | GgufValue[];
+
+/**
+ * The key/value metadata at the start of a GGUF file (the first bytes of it are enough); null if `header` is not GGUF
+ * or ends inside the metadata. 64-bit integers that fit a double are numbers.
+ */
+export function ggufMetadata(header: Uint8Array): Record<string, GgufValue> | null {
+  const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (header.length < 24 || dv.getUint32(0, true) !== 0x46554747) return null;
+  let at = 24;
+  const need = (n: number) => {
+    if (at + n > header.length) throw new RangeError('short');
+  };
+  const u64 = (): number | bigint => {
+    need(8);
+    const v = dv.getBigUint64(at, true);
+    at += 8;
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  const str = (): string => {
+    const n = Number(u64());
+    need(n);
+    const s = new TextDecoder().decode(header.subarray(at, at + n));
+    at += n;
+    return s;
+  };
+  const scalar: Record<number, [number, (o: number) => number | bigint | boolean]> = {
+    0: [1, (o) => dv.getUint8(o)],
+    1: [1, (o) => dv.getInt8(o)],
+    2: [2, (o) => dv.getUint16(o, true)],
+    3: [2, (o) => dv.getInt16(o, true)],
+    4: [4, (o) => dv.getUint32(o, true)],
+    5: [4, (o) => dv.getInt32(o, true)],
+    6: [4, (o) => dv.getFloat32(o, true)],
+    7: [1, (o) => dv.getUint8(o) !== 0],
+    10: [8, (o) => dv.getBigUint64(o, true)],
+    11: [8, (o) => dv.getBigInt64(o, true)],
+    12: [8, (o) => dv.getFloat64(o, true)],
+  };
+  const value = (type: number): GgufValue => {
+    if (type === 8) return str();
+    if (type === 9) {
+      need(4);
+      const inner = dv.getUint32(at, true);
+      at += 4;
+      const n = Number(u64());
+      const out: GgufValue[] = [];
+      for (let i = 0; i < n; i++) out.push(value(inner));
+      return out;
+    }
+    const s = scalar[type];
+    if (!s) throw new RangeError(`GGUF value type ${type}`);
+    need(s[0]);
+    const v = s[1](at);
+    at += s[0];
+    return typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  try {
+    const count = Number(dv.getBigUint64(16, true));
+    const out: Record<string, GgufValue> = {};
+    for (let i = 0; i < count; i++) {
+      const key = str();
+      need(4);
+      const type = dv.getUint32(at, true);
+      at += 4;
+      out[key] = value(type);
+    }
+    return out;
+  } catch (err) {
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
 }

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { LlamaTool } from './llama-source';
 import {
+  ggufMetadata,
   ggufTensorCount,
   imatrixEntryCount,
   LineSplitter,
@@ -226,7 +228,10 @@ export interface PerplexityOptions {
   chunks?: number;
   /** Also write the model's log-probabilities to this file (--kl-divergence-base), as the base for a later `klDivergence` run. */
   klDivergenceBase?: string;
-  /** Compare against a base file written by `klDivergenceBase` (--kl-divergence-base FILE --kl-divergence). */
+  /**
+   * Compare against a base file written by `klDivergenceBase` (--kl-divergence-base FILE --kl-divergence). The tokens and
+   * chunks come from that file (`chunks` and `textFile` are not used); contextSize must be at least the one it was written with.
+   */
   klDivergence?: string;
   /** After each chunk: chunks done, chunks in all, the running perplexity estimate. */
   onProgress?(doneChunks: number, totalChunks: number, runningPpl: number): void;
@@ -245,7 +250,10 @@ export interface PerplexityResult {
   kl?: KlDivergenceStats & { perChunk: number[] };
 }
 
-/** llama-perplexity: perplexity over a text, writing or comparing against base logits for KL divergence. */
+/**
+ * llama-perplexity: perplexity over a text, writing or comparing against base logits for KL divergence.
+ * A run whose final lines were lost at exit is repeated (see below), and its progress then starts over.
+ */
 export async function llamaPerplexity(o: PerplexityOptions, run: ToolRun): Promise<PerplexityResult> {
   positive('contextSize', o.contextSize);
   positive('threads', o.threads);
@@ -260,18 +268,22 @@ export async function llamaPerplexity(o: PerplexityOptions, run: ToolRun): Promi
   if (o.klDivergenceBase) args.push('--kl-divergence-base', o.klDivergenceBase);
   if (o.klDivergence) args.push('--kl-divergence-base', o.klDivergence, '--kl-divergence');
 
-  // llama.cpp logs through a background thread that it never joins (common/log.cpp leaks the logger on purpose), so
-  // a tool that logs its result just before exiting sometimes loses the last lines when the machine is busy. The run
-  // is then repeated (a run that reported an error is not); progress starts over with it.
+  // llama.cpp's tools log through a background thread that is never joined (common/log.cpp leaks its logger on purpose
+  // and llama-perplexity does not call common_log_flush), so the lines logged just before exit (the final estimate,
+  // the KL statistics) are sometimes lost: on a busy machine, for a small model, in up to half the runs. Such a run is
+  // repeated (one that reported an error is not): quick runs several times, long ones once. Progress starts over.
   for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
     const r = await perplexityOnce(o, args, run);
     if ('result' in r) return r.result;
-    if (r.errors || attempt >= PERPLEXITY_ATTEMPTS) throw noResult('llama-perplexity', o.klDivergence ? 'KL divergence statistics' : 'final estimate', r.stderr);
-    run.log?.(`llama-perplexity exited without printing its ${o.klDivergence ? 'statistics' : 'final estimate'} (lost log lines); running it again`);
+    const limit = Date.now() - started < 30_000 ? PERPLEXITY_QUICK_ATTEMPTS : 2;
+    if (r.errors || attempt >= limit) throw noResult('llama-perplexity', o.klDivergence ? 'KL divergence statistics' : 'final estimate', r.stderr);
+    run.log?.(`llama-perplexity exited without printing its ${o.klDivergence ? 'statistics' : 'final estimate'} (log lines lost at exit); running it again`);
+    await delay(100 * attempt, undefined, { signal: run.signal });
   }
 }
 
-const PERPLEXITY_ATTEMPTS = 3;
+const PERPLEXITY_QUICK_ATTEMPTS = 10;
 
 async function perplexityOnce(o: PerplexityOptions, args: string[], run: ToolRun): Promise<{ result: PerplexityResult } | { errors: boolean; stderr: string[] }> {
   let total = 0;
@@ -389,9 +401,12 @@ export async function llamaImatrix(o: ImatrixOptions, run: ToolRun): Promise<Ima
   );
   const s = await stat(o.output).catch(() => null);
   if (!s?.isFile() || s.size === 0) throw new LlamaToolError(`llama-imatrix finished but wrote no ${o.output}`);
-  const entries = imatrixEntryCount(await readHeader(o.output, 24), format);
+  const header = await readHeader(o.output, 1 << 16);
+  const entries = imatrixEntryCount(header, format);
+  // The GGUF format records its chunk count; the printed counts can miss their last lines (see llamaPerplexity).
+  const recorded = format === 'gguf' ? ggufMetadata(header)?.['imatrix.chunk_count'] : undefined;
   const f = final as { perplexity: number } | null;
-  return { output: o.output, format, chunks: total || done, entries, perplexity: f?.perplexity ?? null, bytes: s.size };
+  return { output: o.output, format, chunks: typeof recorded === 'number' ? recorded : total || done, entries, perplexity: f?.perplexity ?? null, bytes: s.size };
 }
 
 export interface FinetuneProgress {
@@ -469,8 +484,9 @@ export async function llamaFinetune(o: FinetuneOptions, run: ToolRun): Promise<F
   let epoch = -1;
   let total = epochs;
   let last: TrainProgressLine | null = null;
-  // Progress bars redraw once per batch: log only each phase's last redraw.
-  const quiet: ToolRun = { ...run, log: run.log && ((l) => (!parseTrainProgress(l) || /data=(\d+)\/\1 /.test(l) ? run.log!(l) : undefined)) };
+  // Once per batch the progress bar redraws and the learning rate is logged (`epoch 0 lr=0.001`): log only each phase's last redraw.
+  const perBatch = (l: string) => (parseTrainProgress(l) ? !/data=(\d+)\/\1 /.test(l) : /^epoch \S+ lr=\S+$/.test(splitLogLine(l).text));
+  const quiet: ToolRun = { ...run, log: run.log && ((l) => (perBatch(l) ? undefined : run.log!(l))) };
   try {
     await runLlamaTool('llama-finetune', args, quiet, (line, stream) => {
       if (stream !== 'stderr') return;
