@@ -45,6 +45,20 @@ async function readBuild(dir: string): Promise<{ dir: string; manifest: LlamaToo
 }
 
 /**
+ * llama.cpp's tools log through a background thread that is never flushed at exit (common/log.cpp leaks the
+ * logger on purpose), so on a busy machine a tool's last lines (perplexity's final estimate, the KL statistics)
+ * are often lost. Our static builds flush it from an atexit handler. A source without the anchor builds unpatched.
+ */
+async function patchSource(src: string, hooks: BuildHooks): Promise<void> {
+  const file = join(src, 'common', 'log.cpp');
+  const anchor = 'log->set_colors(tty_can_use_colors());';
+  const text = await readFile(file, 'utf8');
+  if (!text.includes(anchor)) return hooks.log(`warning: ${file} has changed; the tools' last log lines may be lost at exit`);
+  await writeFile(file, `#include <cstdlib>\n${text.replace(anchor, `${anchor}\n        std::atexit([] { common_log_pause(common_log_main()); });`)}`);
+  hooks.log('patched common/log.cpp: flush the log at exit');
+}
+
+/**
  * Builds the llama.cpp tools from node-llama-cpp's bundled source into <cache>/llama/<key>. The work happens
  * in a `.building-<pid>` folder that is renamed into place only when every tool is there, so a killed build
  * never looks ready; stale partial builds are removed by the next one.
@@ -64,6 +78,7 @@ export async function buildLlamaTools(cacheDir: string, backend: LlamaBackend, h
   try {
     hooks.progress(0, 'Unpacking the llama.cpp source');
     await run('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', src.bundle, join(work, 'src')], root, hooks);
+    await patchSource(join(work, 'src'), hooks);
     hooks.progress(0.02, 'Configuring');
     const build = join(work, 'build');
     await run(

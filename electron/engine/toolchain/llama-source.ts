@@ -41,8 +41,11 @@ export async function fileSha256(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Cache key: source version and digest, backend, platform. A change to any of them means another build. */
+/** Bumped whenever the patches applied to the source before building (llama-build.ts) change. */
+export const LLAMA_TOOLS_PATCHLEVEL = 1;
+
+/** Cache key: source version and digest, our patch level, backend, platform. A change to any of them means another build. */
 export async function llamaToolsKey(src: LlamaSource, backend: LlamaBackend): Promise<string> {
   const digest = (await fileSha256(src.bundle)).slice(0, 12);
-  return `${src.tag}-${digest}-${backend}-${process.platform}-${process.arch}`;
+  return `${src.tag}-${digest}-p${LLAMA_TOOLS_PATCHLEVEL}-${backend}-${process.platform}-${process.arch}`;
 }
