@@ -24,6 +24,7 @@ export default defineConfig({
           index: resolve(__dirname, 'electron/main/index.ts'),
           cli: resolve(__dirname, 'electron/cli/index.ts'),
           'job-worker': resolve(__dirname, 'electron/engine/jobs/worker.ts'),
+          'model-host': resolve(__dirname, 'electron/engine/inference/model-host.ts'),
         },
       },
     },

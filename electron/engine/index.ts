@@ -8,6 +8,7 @@ import { fileSecretStore, resolveHubToken, type SecretStore } from './hub/token-
 import { RESUMABLE_KINDS } from './jobs/kind-specs';
 import { JobRunner, type WorkerEntry } from './jobs/runner';
 import { ModelLibrary } from './models/library';
+import { ModelManager } from './inference/model-manager';
 import { ArtifactsStore } from './store/artifacts-store';
 import { openDatabase, type Db } from './store/database';
 import { EnginesStore } from './store/engines-store';
@@ -28,6 +29,8 @@ export interface EngineConfig {
   secretStore?: SecretStore;
   /** Long-lived hosts (the app, the server) pick interrupted downloads back up when they start. */
   resumeInterrupted?: boolean;
+  /** The model host entry (one process per loaded model); default: model-host.js beside the job worker. */
+  modelHost?: WorkerEntry;
   /** Shows a file in the OS file manager (Electron's shell; the server opens its folder). */
   reveal?: (path: string) => Promise<void>;
 }
@@ -42,6 +45,7 @@ export interface Engine {
   library: ModelLibrary;
   runner: JobRunner;
   bus: JobEventBus;
+  inference: ModelManager;
   close(): Promise<void>;
 }
 
@@ -91,7 +95,8 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
     testJobs: config.testJobs ?? false,
   };
   const reveal = config.reveal ?? (async (path: string) => void (await import('open')).default(dirname(path)));
-  const api = createEngineApi({ info, jobs, artifacts, runner, bus, library, secrets, reveal });
+  const inference = new ModelManager(library, config.modelHost ?? { script: join(dirname(config.worker.script), 'model-host.js'), execArgv: config.worker.execArgv });
+  const api = createEngineApi({ info, jobs, artifacts, runner, bus, library, secrets, reveal, inference });
 
   let seen = jobs.now();
   let ticks = 0;
@@ -110,10 +115,11 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(poll);
+      await inference.close();
       await runner.shutdown();
       engines.unregister(ownerToken);
       db.close();
     })());
 
-  return { api, config, db, jobs, artifacts, settings, library, runner, bus, close };
+  return { api, config, db, jobs, artifacts, settings, library, runner, bus, inference, close };
 }

@@ -4,6 +4,7 @@ import type { SystemReport } from '../hardware';
 import type { CatalogEntry, DownloadModelInput, HubModelDetails, HubModelSummary, HubSearchRequest, HubTokenStatus, PullRequest } from '../hub';
 import type { JobEvent, JobLogTail, JobRecord, ListJobsRequest, StartJobRequest } from '../jobs';
 import type { ToolchainInstallInput, ToolchainStatus } from '../toolchain';
+import type { ChatRequest, CompletionRequest, EmbeddingRequest, GenerationEvent, GenerationResult, LoadedModel, LoadModelRequest } from '../inference';
 import type { ConvertModelInput, HfCacheEntry, ImportModelInput, LibraryModel, ListModelsRequest, MemoryFit, MemoryFitRequest, RemoveModelRequest, RemoveModelResult, UpdateModelRequest } from '../models';
 
 /**
@@ -50,6 +51,19 @@ export interface EngineApi {
     hfCache(): Promise<HfCacheEntry[]>;
     /** Starts a `model.convert` job (Hugging Face checkpoint -> GGUF, in the Python toolchain). */
     convert(input: ConvertModelInput): JobRecord;
+  };
+  inference: {
+    /** Models loaded now, each in its own worker process. */
+    list(): LoadedModel[];
+    load(req: LoadModelRequest): Promise<LoadedModel>;
+    unload(modelId: string): Promise<void>;
+    /** Loads the model on demand (default options) and generates; `onEvent` gets the streamed text. */
+    chat(req: ChatRequest, onEvent?: (e: GenerationEvent) => void, signal?: AbortSignal): Promise<GenerationResult>;
+    complete(req: CompletionRequest, onEvent?: (e: GenerationEvent) => void, signal?: AbortSignal): Promise<GenerationResult>;
+    embed(req: EmbeddingRequest): Promise<{ vectors: number[][]; tokens: number }>;
+    countTokens(modelId: string, text: string): Promise<number>;
+    /** The loaded-model list on every change, until the signal aborts. */
+    events(signal: AbortSignal | undefined): AsyncIterable<LoadedModel[]>;
   };
   toolchain: {
     /** What is installed and working; `deep` also imports every Python package (slow). */

@@ -4,6 +4,8 @@ import { ListArtifactsRequest } from '../artifacts';
 import { DownloadModelInput, HubRepoRequest, HubSearchRequest, HubTokenRequest, PullRequest } from '../hub';
 import { JobIdRequest, JobLogRequest, ListJobsRequest, StartJobRequest } from '../jobs';
 import { ToolchainInstallInput } from '../toolchain';
+import { ChatRequest, CompletionRequest, LoadModelRequest, type GenerationEvent } from '../inference';
+import { pushIterator } from '../push-iterator';
 import { ConvertModelInput, ImportModelInput, InspectPathInput, ListModelsRequest, MemoryFitRequest, ModelIdRequest, RemoveModelRequest, UpdateModelRequest } from '../models';
 import type { EngineApi } from './engine-api';
 
@@ -65,6 +67,20 @@ const mapErrors = t.middleware(async ({ next }) => {
 
 const p = t.procedure.use(mapErrors);
 
+function stream(signal: AbortSignal | undefined, run: (onEvent: (e: GenerationEvent) => void, signal: AbortSignal) => Promise<import('../inference').GenerationResult>): AsyncGenerator<GenerationEvent> {
+  const ac = new AbortController();
+  signal?.addEventListener('abort', () => ac.abort(), { once: true });
+  const it = pushIterator<GenerationEvent>();
+  run((e) => it.push(e), ac.signal).then(
+    (result) => {
+      it.push({ type: 'done', result });
+      it.end();
+    },
+    (err: unknown) => it.fail(err instanceof Error ? err : new Error(String(err))),
+  );
+  return it.iterator;
+}
+
 export const appRouter = t.router({
   app: t.router({
     info: p.query(({ ctx }) => ctx.api.app.info()),
@@ -99,6 +115,16 @@ export const appRouter = t.router({
     memoryFit: p.input(MemoryFitRequest).query(({ ctx, input }) => ctx.api.models.memoryFit(input)),
     hfCache: p.query(({ ctx }) => ctx.api.models.hfCache()),
     convert: p.input(ConvertModelInput).mutation(({ ctx, input }) => ctx.api.models.convert(input)),
+  }),
+  inference: t.router({
+    list: p.query(({ ctx }) => ctx.api.inference.list()),
+    load: p.input(LoadModelRequest).mutation(({ ctx, input }) => ctx.api.inference.load(input)),
+    unload: p.input(z.object({ modelId: z.string().min(1) }).strict()).mutation(({ ctx, input }) => ctx.api.inference.unload(input.modelId)),
+    countTokens: p.input(z.object({ modelId: z.string().min(1), text: z.string().max(1 << 20) }).strict()).query(({ ctx, input }) => ctx.api.inference.countTokens(input.modelId, input.text)),
+    /** Streams the reply: text events, then one `done` with the result and its metrics. Unsubscribing stops the generation. */
+    chat: p.input(ChatRequest).subscription(({ ctx, input, signal }) => stream(signal, (onEvent, s) => ctx.api.inference.chat(input, onEvent, s))),
+    complete: p.input(CompletionRequest).subscription(({ ctx, input, signal }) => stream(signal, (onEvent, s) => ctx.api.inference.complete(input, onEvent, s))),
+    events: p.subscription(({ ctx, signal }) => ctx.api.inference.events(signal)),
   }),
   toolchain: t.router({
     status: p.input(z.object({ deep: z.boolean().default(false) }).strict().prefault({})).query(({ ctx, input }) => ctx.api.toolchain.status(input.deep)),

@@ -13,6 +13,7 @@ export async function startTestEngine(opts: { home?: string; pollMs?: number } =
     host: 'cli',
     version: '0.0.0-test',
     worker: { script: join(repoRoot, 'electron', 'engine', 'jobs', 'worker.ts'), execArgv: ['--import', 'tsx'] },
+    modelHost: { script: join(repoRoot, 'electron', 'engine', 'inference', 'model-host.ts'), execArgv: ['--import', 'tsx'] },
     testJobs: true,
     pollMs: opts.pollMs ?? 200,
   });

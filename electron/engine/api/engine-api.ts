@@ -9,6 +9,9 @@ import type { SecretStore } from '../hub/token-store';
 import type { ModelLibrary } from '../models/library';
 import { createHubApi } from './hub-api';
 import { createModelsApi } from './models-api';
+import type { ModelManager } from '../inference/model-manager';
+import { pushIterator } from '../../../shared/push-iterator';
+import type { LoadedModel } from '../../../shared/inference';
 import { defaultCacheDir } from '../config';
 import { toolchainStatus } from '../toolchain/toolchain-status';
 
@@ -21,6 +24,7 @@ export interface EngineApiDeps {
   library: ModelLibrary;
   secrets: SecretStore;
   reveal(path: string): Promise<void>;
+  inference: ModelManager;
 }
 
 export function createEngineApi(d: EngineApiDeps): EngineApi {
@@ -48,6 +52,22 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
     artifacts: { list: (req) => d.artifacts.list(req) },
     models: createModelsApi(d.library, d.runner, d.reveal),
     hub: createHubApi(d.secrets, d.runner),
+    inference: {
+      list: () => d.inference.list(),
+      load: (req) => d.inference.load(req.modelId, req.options),
+      unload: (id) => d.inference.unload(id),
+      chat: (req, onEvent, signal) => d.inference.chat(req, onEvent, signal),
+      complete: (req, onEvent, signal) => d.inference.complete(req, onEvent, signal),
+      embed: (req) => d.inference.embed(req.modelId, req.input),
+      countTokens: (id, text) => d.inference.countTokens(id, text),
+      events(signal) {
+        const it = pushIterator<LoadedModel[]>(signal);
+        it.push(d.inference.list());
+        const off = d.inference.onChange((m) => it.push(m));
+        signal?.addEventListener('abort', off, { once: true });
+        return it.iterator;
+      },
+    },
     toolchain: {
       status: (deep) => toolchainStatus(defaultCacheDir(), deep),
       install: (input) => d.runner.start({ kind: 'toolchain.install', input }),

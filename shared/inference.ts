@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+export const GPU_CHOICES = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'] as const;
+export const KV_CACHE_TYPES = ['f16', 'q8_0', 'q4_0'] as const;
+
+export const LoraAdapter = z.object({ path: z.string().min(1), scale: z.number().min(-4).max(4).default(1) }).strict();
+export type LoraAdapter = z.infer<typeof LoraAdapter>;
+
+/** How a model is loaded into its worker. Changing any of these reloads it. */
+export const LoadOptions = z
+  .object({
+    gpu: z.enum(GPU_CHOICES).default('auto'),
+    gpuLayers: z.union([z.literal('auto'), z.number().int().min(0).max(1000)]).default('auto'),
+    contextSize: z.number().int().min(32).max(1 << 20).default(4096),
+    batchSize: z.number().int().min(1).max(1 << 16).optional(),
+    threads: z.number().int().min(0).max(256).optional(),
+    flashAttention: z.boolean().default(false),
+    kvCacheType: z.enum(KV_CACHE_TYPES).default('f16'),
+    /** Parallel sequences: requests beyond this many wait in a queue. */
+    parallel: z.number().int().min(1).max(64).default(4),
+    lora: z.array(LoraAdapter).max(8).default([]),
+    /** Unload after this long without requests; 0 keeps it loaded. */
+    idleUnloadSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(900),
+  })
+  .strict();
+export type LoadOptions = z.infer<typeof LoadOptions>;
+
+export const LoadModelRequest = z.object({ modelId: z.string().min(1), options: LoadOptions.prefault({}) }).strict();
+export type LoadModelRequest = z.infer<typeof LoadModelRequest>;
+
+export const SamplingParams = z
+  .object({
+    temperature: z.number().min(0).max(5).default(0.7),
+    topK: z.number().int().min(0).max(1000).default(40),
+    topP: z.number().min(0).max(1).default(0.95),
+    minP: z.number().min(0).max(1).default(0.05),
+    repeatPenalty: z.number().min(0).max(5).default(1.1),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    maxTokens: z.number().int().min(1).max(1 << 20).default(512),
+    stop: z.array(z.string().min(1)).max(16).default([]),
+  })
+  .strict();
+export type SamplingParams = z.infer<typeof SamplingParams>;
+
+export const ChatRole = z.enum(['system', 'user', 'assistant', 'tool']);
+export const ChatMessage = z.object({ role: ChatRole, content: z.string() }).strict();
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const FunctionTool = z
+  .object({ name: z.string().min(1).max(64), description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() })
+  .strict();
+export type FunctionTool = z.infer<typeof FunctionTool>;
+
+const generationCommon = {
+  modelId: z.string().min(1),
+  params: SamplingParams.prefault({}),
+  /** Constrain the output to this JSON schema (a grammar built by llama.cpp). */
+  jsonSchema: z.record(z.string(), z.unknown()).optional(),
+  /** Per-token log-probabilities, with this many alternatives per token (0: only the chosen token). */
+  logprobs: z.number().int().min(0).max(20).optional(),
+};
+
+export const ChatRequest = z
+  .object({
+    ...generationCommon,
+    messages: z.array(ChatMessage).min(1),
+    /** A Jinja chat template to use instead of the model's. */
+    chatTemplate: z.string().max(100_000).optional(),
+    tools: z.array(FunctionTool).max(64).optional(),
+  })
+  .strict();
+export type ChatRequest = z.infer<typeof ChatRequest>;
+
+export const CompletionRequest = z.object({ ...generationCommon, prompt: z.string() }).strict();
+export type CompletionRequest = z.infer<typeof CompletionRequest>;
+
+export const EmbeddingRequest = z.object({ modelId: z.string().min(1), input: z.array(z.string()).min(1).max(2048) }).strict();
+export type EmbeddingRequest = z.infer<typeof EmbeddingRequest>;
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  top: { token: string; logprob: number }[];
+}
+
+export interface ToolCall {
+  name: string;
+  arguments: unknown;
+}
+
+export interface GenerationMetrics {
+  /** Request start to first generated token (includes prompt processing and any wait for a free sequence). */
+  ttftMs: number;
+  promptTokens: number;
+  completionTokens: number;
+  promptTokensPerSec: number | null;
+  genTokensPerSec: number | null;
+  totalMs: number;
+  /** Peak resident memory of the model's worker process so far. */
+  peakRssBytes: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'abort' | 'tool_calls';
+
+export interface GenerationResult {
+  text: string;
+  finishReason: FinishReason;
+  metrics: GenerationMetrics;
+  logprobs: TokenLogprob[] | null;
+  toolCalls: ToolCall[];
+}
+
+export type GenerationEvent = { type: 'text'; text: string; logprob?: TokenLogprob } | { type: 'done'; result: GenerationResult };
+
+export type LoadedModelState = 'loading' | 'ready' | 'failed' | 'unloading';
+
+export interface LoadedModel {
+  modelId: string;
+  name: string;
+  state: LoadedModelState;
+  /** 0..1 while loading. */
+  progress: number;
+  error: string | null;
+  options: LoadOptions;
+  backend: string | null;
+  gpuLayers: number | null;
+  contextSize: number | null;
+  pid: number | null;
+  rssBytes: number | null;
+  vramBytes: number | null;
+  loadedAt: number | null;
+  lastUsedAt: number | null;
+  /** Requests generating now, and waiting for a free sequence. */
+  active: number;
+  queued: number;
+}
