@@ -134,3 +134,17 @@ export interface LoadedModel {
   active: number;
   queued: number;
 }
+
+/** The OpenAI-compatible API under /v1 of `whittle serve`. */
+export const OpenAiSettings = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** When set, requests need `Authorization: Bearer <key>`. */
+    apiKey: z.string().max(200).nullable().default(null),
+    /** Origins allowed by CORS; empty: CORS off. */
+    corsOrigins: z.array(z.string().url()).max(20).default([]),
+  })
+  .strict();
+export type OpenAiSettings = z.infer<typeof OpenAiSettings>;
+export const UpdateOpenAiSettings = OpenAiSettings.partial().strict();
+export type UpdateOpenAiSettings = z.infer<typeof UpdateOpenAiSettings>;

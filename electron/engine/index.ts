@@ -9,6 +9,7 @@ import { RESUMABLE_KINDS } from './jobs/kind-specs';
 import { JobRunner, type WorkerEntry } from './jobs/runner';
 import { ModelLibrary } from './models/library';
 import { ModelManager } from './inference/model-manager';
+import { ConversationsStore } from './chat/conversations-store';
 import { ArtifactsStore } from './store/artifacts-store';
 import { openDatabase, type Db } from './store/database';
 import { EnginesStore } from './store/engines-store';
@@ -96,7 +97,8 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
   };
   const reveal = config.reveal ?? (async (path: string) => void (await import('open')).default(dirname(path)));
   const inference = new ModelManager(library, config.modelHost ?? { script: join(dirname(config.worker.script), 'model-host.js'), execArgv: config.worker.execArgv });
-  const api = createEngineApi({ info, jobs, artifacts, runner, bus, library, secrets, reveal, inference });
+  const conversations = new ConversationsStore(db);
+  const api = createEngineApi({ info, jobs, artifacts, runner, bus, library, secrets, reveal, inference, conversations, dataDir: config.dataDir, settings });
 
   let seen = jobs.now();
   let ticks = 0;

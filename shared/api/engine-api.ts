@@ -4,7 +4,8 @@ import type { SystemReport } from '../hardware';
 import type { CatalogEntry, DownloadModelInput, HubModelDetails, HubModelSummary, HubSearchRequest, HubTokenStatus, PullRequest } from '../hub';
 import type { JobEvent, JobLogTail, JobRecord, ListJobsRequest, StartJobRequest } from '../jobs';
 import type { ToolchainInstallInput, ToolchainStatus } from '../toolchain';
-import type { ChatRequest, CompletionRequest, EmbeddingRequest, GenerationEvent, GenerationResult, LoadedModel, LoadModelRequest } from '../inference';
+import type { AddMessageRequest, Conversation, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ExportConversationRequest, ExportResult, UpdateConversationRequest } from '../chat';
+import type { ChatRequest, CompletionRequest, EmbeddingRequest, GenerationEvent, GenerationResult, LoadedModel, LoadModelRequest, OpenAiSettings, UpdateOpenAiSettings } from '../inference';
 import type { ConvertModelInput, HfCacheEntry, ImportModelInput, LibraryModel, ListModelsRequest, MemoryFit, MemoryFitRequest, RemoveModelRequest, RemoveModelResult, UpdateModelRequest } from '../models';
 
 /**
@@ -64,6 +65,20 @@ export interface EngineApi {
     countTokens(modelId: string, text: string): Promise<number>;
     /** The loaded-model list on every change, until the signal aborts. */
     events(signal: AbortSignal | undefined): AsyncIterable<LoadedModel[]>;
+    /** The /v1 API's switch, key and CORS origins (stored in the data dir's settings). */
+    openAiSettings(): OpenAiSettings;
+    updateOpenAiSettings(patch: UpdateOpenAiSettings): OpenAiSettings;
+  };
+  conversations: {
+    list(): Conversation[];
+    get(id: string): ConversationWithMessages;
+    create(req: CreateConversationRequest): Conversation;
+    update(req: UpdateConversationRequest): Conversation;
+    remove(id: string): void;
+    /** Appends a message (a new branch when its parent already has children) and makes it the active leaf. */
+    addMessage(req: AddMessageRequest): ConversationMessage;
+    /** The active path as `{"messages":[...]}` JSONL rows appended to <data>/datasets/<dataset>.jsonl, registered as a dataset artifact. */
+    export(req: ExportConversationRequest): Promise<ExportResult>;
   };
   toolchain: {
     /** What is installed and working; `deep` also imports every Python package (slow). */

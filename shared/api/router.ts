@@ -4,7 +4,8 @@ import { ListArtifactsRequest } from '../artifacts';
 import { DownloadModelInput, HubRepoRequest, HubSearchRequest, HubTokenRequest, PullRequest } from '../hub';
 import { JobIdRequest, JobLogRequest, ListJobsRequest, StartJobRequest } from '../jobs';
 import { ToolchainInstallInput } from '../toolchain';
-import { ChatRequest, CompletionRequest, LoadModelRequest, type GenerationEvent } from '../inference';
+import { ChatRequest, CompletionRequest, LoadModelRequest, UpdateOpenAiSettings, type GenerationEvent } from '../inference';
+import { AddMessageRequest, CreateConversationRequest, ExportConversationRequest, UpdateConversationRequest } from '../chat';
 import { pushIterator } from '../push-iterator';
 import { ConvertModelInput, ImportModelInput, InspectPathInput, ListModelsRequest, MemoryFitRequest, ModelIdRequest, RemoveModelRequest, UpdateModelRequest } from '../models';
 import type { EngineApi } from './engine-api';
@@ -125,6 +126,17 @@ export const appRouter = t.router({
     chat: p.input(ChatRequest).subscription(({ ctx, input, signal }) => stream(signal, (onEvent, s) => ctx.api.inference.chat(input, onEvent, s))),
     complete: p.input(CompletionRequest).subscription(({ ctx, input, signal }) => stream(signal, (onEvent, s) => ctx.api.inference.complete(input, onEvent, s))),
     events: p.subscription(({ ctx, signal }) => ctx.api.inference.events(signal)),
+    openAiSettings: p.query(({ ctx }) => ctx.api.inference.openAiSettings()),
+    updateOpenAiSettings: p.input(UpdateOpenAiSettings).mutation(({ ctx, input }) => ctx.api.inference.updateOpenAiSettings(input)),
+  }),
+  conversations: t.router({
+    list: p.query(({ ctx }) => ctx.api.conversations.list()),
+    get: p.input(z.object({ id: z.string().min(1) }).strict()).query(({ ctx, input }) => ctx.api.conversations.get(input.id)),
+    create: p.input(CreateConversationRequest).mutation(({ ctx, input }) => ctx.api.conversations.create(input)),
+    update: p.input(UpdateConversationRequest).mutation(({ ctx, input }) => ctx.api.conversations.update(input)),
+    remove: p.input(z.object({ id: z.string().min(1) }).strict()).mutation(({ ctx, input }) => ctx.api.conversations.remove(input.id)),
+    addMessage: p.input(AddMessageRequest).mutation(({ ctx, input }) => ctx.api.conversations.addMessage(input)),
+    export: p.input(ExportConversationRequest).mutation(({ ctx, input }) => ctx.api.conversations.export(input)),
   }),
   toolchain: t.router({
     status: p.input(z.object({ deep: z.boolean().default(false) }).strict().prefault({})).query(({ ctx, input }) => ctx.api.toolchain.status(input.deep)),

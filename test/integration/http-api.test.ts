@@ -64,7 +64,7 @@ describe('whittle serve: the HTTP API', () => {
     const missingJob = await callApi(app.url, 'jobs.get', { id: 'j-missing' }, 'GET');
     assert.equal(missingJob.status, 404);
     assert.match(missingJob.body.error?.message ?? '', /j-missing/);
-    const v1 = await fetch(`${app.url}/v1/models`);
+    const v1 = await fetch(`${app.url}/v1/no-such-endpoint`);
     assert.equal(v1.status, 404);
     const body = (await v1.json()) as { error: { type: string; message: string } };
     assert.equal(body.error.type, 'invalid_request_error', 'OpenAI error shape under /v1');

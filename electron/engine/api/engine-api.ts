@@ -9,9 +9,12 @@ import type { SecretStore } from '../hub/token-store';
 import type { ModelLibrary } from '../models/library';
 import { createHubApi } from './hub-api';
 import { createModelsApi } from './models-api';
+import { createConversationsApi } from './conversations-api';
+import type { ConversationsStore } from '../chat/conversations-store';
 import type { ModelManager } from '../inference/model-manager';
 import { pushIterator } from '../../../shared/push-iterator';
-import type { LoadedModel } from '../../../shared/inference';
+import { OpenAiSettings, type LoadedModel } from '../../../shared/inference';
+import type { SettingsStore } from '../store/settings-store';
 import { defaultCacheDir } from '../config';
 import { toolchainStatus } from '../toolchain/toolchain-status';
 
@@ -25,6 +28,9 @@ export interface EngineApiDeps {
   secrets: SecretStore;
   reveal(path: string): Promise<void>;
   inference: ModelManager;
+  conversations: ConversationsStore;
+  dataDir: string;
+  settings: SettingsStore;
 }
 
 export function createEngineApi(d: EngineApiDeps): EngineApi {
@@ -60,6 +66,12 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
       complete: (req, onEvent, signal) => d.inference.complete(req, onEvent, signal),
       embed: (req) => d.inference.embed(req.modelId, req.input),
       countTokens: (id, text) => d.inference.countTokens(id, text),
+      openAiSettings: () => OpenAiSettings.parse(d.settings.get('openai') ?? {}),
+      updateOpenAiSettings(patch) {
+        const next = OpenAiSettings.parse({ ...OpenAiSettings.parse(d.settings.get('openai') ?? {}), ...patch });
+        d.settings.set('openai', next);
+        return next;
+      },
       events(signal) {
         const it = pushIterator<LoadedModel[]>(signal);
         it.push(d.inference.list());
@@ -68,6 +80,7 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
         return it.iterator;
       },
     },
+    conversations: createConversationsApi(d.conversations, d.artifacts, d.dataDir),
     toolchain: {
       status: (deep) => toolchainStatus(defaultCacheDir(), deep),
       install: (input) => d.runner.start({ kind: 'toolchain.install', input }),

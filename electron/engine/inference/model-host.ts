@@ -17,6 +17,8 @@ process.on('disconnect', () => process.exit(0));
 
 let env: GenerateEnv | null = null;
 let pool: SlotPool | null = null;
+/** Every sequence is made at load and reused (history cleared) rather than disposed: disposal frees its slot asynchronously. */
+const freeSequences: import('node-llama-cpp').LlamaContextSequence[] = [];
 let embedder: Promise<LlamaEmbeddingContext> | null = null;
 let loadOptions: LoadOptions | null = null;
 const aborts = new Map<string, AbortController>();
@@ -50,6 +52,7 @@ async function load(path: string, options: LoadOptions): Promise<void> {
   });
   env = { llama, model, context, peakRss: () => Math.max(peakRss, sampleRss()) };
   loadOptions = options;
+  for (let i = 0; i < options.parallel; i++) freeSequences.push(context.getSequence());
   pool = new SlotPool(options.parallel, (active, queued) => send({ type: 'queue', active, queued }));
   const vram = await llama.getVramState().catch(() => ({ used: 0 }));
   send({ type: 'loaded', info: { backend: llama.gpu === false ? 'cpu' : llama.gpu, gpuLayers: model.gpuLayers, contextSize: context.contextSize / options.parallel, vramBytes: vram.used, trainContextSize: model.trainContextSize } });
@@ -62,12 +65,13 @@ async function generate(id: string, run: (e: GenerateEnv, seq: import('node-llam
   let release: (() => void) | null = null;
   try {
     release = await pool.acquire(ac.signal);
-    const seq = env.context.getSequence();
+    const seq = freeSequences.pop()!;
     try {
       const result = await run(env, seq, (event) => send({ type: 'event', id, event }), ac.signal);
       send({ type: 'event', id, event: { type: 'done', result } });
     } finally {
-      seq.dispose();
+      await seq.clearHistory();
+      freeSequences.push(seq);
     }
   } finally {
     release?.();

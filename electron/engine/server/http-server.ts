@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { appRouter, type AppRouter } from '../../../shared/api/router';
 import type { EngineApi } from '../../../shared/api/engine-api';
 import { allowedHostHeader } from './host-check';
+import { registerOpenAiRoutes } from './openai-routes';
 
 export interface HttpServerOptions {
   host: string;
@@ -37,7 +38,7 @@ const CSP = [
 
 /**
  * `whittle serve`: the app API under /api (tRPC over HTTP, subscriptions over WebSocket at /api/ws),
- * the built renderer at /, and /v1 kept for the OpenAI-compatible API.
+ * the built renderer at /, and the OpenAI-compatible API at /v1.
  */
 export async function startHttpServer(api: EngineApi, opts: HttpServerOptions): Promise<RunningServer> {
   const app: FastifyInstance = Fastify({ logger: false, routerOptions: { maxParamLength: 5000 }, bodyLimit: 1 << 20, forceCloseConnections: true });
@@ -59,10 +60,7 @@ export async function startHttpServer(api: EngineApi, opts: HttpServerOptions): 
     { prefix: '/api' },
   );
 
-  // Reserved for the OpenAI-compatible API; answers in OpenAI's error shape until it lands.
-  app.all('/v1/*', async (req, reply) =>
-    reply.code(404).send({ error: { message: `Unknown endpoint ${req.method} ${req.url}`, type: 'invalid_request_error', param: null, code: 'not_found' } }),
-  );
+  await registerOpenAiRoutes(app, api);
 
   const hasRenderer = opts.rendererDir !== null && existsSync(`${opts.rendererDir}/index.html`);
   if (hasRenderer) {

@@ -68,6 +68,11 @@ export class ArtifactsStore {
     return res.changes === 1;
   }
 
+  /** For artifacts that grow in place (a dataset file appended to): new digest, size and meta. */
+  updateContent(id: string, sha256: string, sizeBytes: number, meta: Record<string, unknown>): void {
+    this.db.prepare('UPDATE artifacts SET sha256 = ?, size_bytes = ?, meta = ? WHERE id = ?').run(sha256, sizeBytes, JSON.stringify(meta), id);
+  }
+
   /**
    * Deletes the record. Children keep existing: their link to it is replaced by a `deletedParents` note in their meta,
    * so lineage still says where they came from.

@@ -97,4 +97,30 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE artifacts ADD COLUMN notes TEXT NOT NULL DEFAULT '';
   ALTER TABLE artifacts ADD COLUMN managed INTEGER NOT NULL DEFAULT 1;
   `,
+  // 3: chat playground conversations. Messages form a tree (parent_id) so edits branch instead of overwriting.
+  `
+  CREATE TABLE conversations (
+    id             TEXT PRIMARY KEY,
+    title          TEXT NOT NULL,
+    columns        TEXT NOT NULL,
+    system_prompt  TEXT NOT NULL DEFAULT '',
+    params         TEXT NOT NULL,
+    same_seed      INTEGER NOT NULL DEFAULT 1,
+    active_leaf_id TEXT,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+  );
+  CREATE TABLE conversation_messages (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    parent_id       TEXT REFERENCES conversation_messages(id) ON DELETE CASCADE,
+    role            TEXT NOT NULL CHECK (role IN ('system','user','assistant','tool')),
+    content         TEXT NOT NULL,
+    col             INTEGER,
+    model_id        TEXT,
+    metrics         TEXT,
+    created_at      INTEGER NOT NULL
+  );
+  CREATE INDEX conversation_messages_conv ON conversation_messages(conversation_id, created_at);
+  `,
 ];

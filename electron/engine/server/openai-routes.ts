@@ -1,0 +1,186 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { EngineApi } from '../../../shared/api/engine-api';
+import { InvalidInputError, NotFoundError } from '../../../shared/api/router';
+import type { ChatMessage, GenerationEvent, GenerationResult, SamplingParams } from '../../../shared/inference';
+import { newId } from '../util/ids';
+import { OaChatRequest, OaCompletionRequest, OaEmbeddingRequest, type OaChatRequest as OaChat } from './openai-schemas';
+
+type ErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'server_error';
+
+function oaError(reply: FastifyReply, status: number, message: string, type: ErrorType, param: string | null = null, code: string | null = null): FastifyReply {
+  return reply.code(status).send({ error: { message, type, param, code } });
+}
+
+function fail(reply: FastifyReply, err: unknown): FastifyReply {
+  if (reply.sent || reply.raw.headersSent) {
+    reply.raw.end();
+    return reply;
+  }
+  if (err instanceof z.ZodError) {
+    const i = err.issues[0]!;
+    const param = i.path.map(String).join('.') || null;
+    return oaError(reply, 400, `${param ? `${param}: ` : ''}${i.message}`, 'invalid_request_error', param);
+  }
+  if (err instanceof NotFoundError) return oaError(reply, 404, err.message, 'invalid_request_error', 'model', 'model_not_found');
+  if (err instanceof InvalidInputError) return oaError(reply, 400, err.message, 'invalid_request_error');
+  return oaError(reply, 500, err instanceof Error ? err.message : String(err), 'server_error');
+}
+
+function sampling(b: { temperature?: number; top_p?: number; top_k?: number; min_p?: number; repeat_penalty?: number; max_tokens?: number; max_completion_tokens?: number; seed?: number; stop?: string | string[] }): SamplingParams {
+  // OpenAI's defaults where it has them (temperature 1, top_p 1); llama.cpp's for the rest.
+  return {
+    temperature: b.temperature ?? 1,
+    topP: b.top_p ?? 1,
+    topK: b.top_k ?? 40,
+    minP: b.min_p ?? 0.05,
+    repeatPenalty: b.repeat_penalty ?? 1,
+    seed: b.seed,
+    maxTokens: b.max_completion_tokens ?? b.max_tokens ?? 2048,
+    stop: b.stop === undefined ? [] : Array.isArray(b.stop) ? b.stop : [b.stop],
+  };
+}
+
+function messages(body: OaChat): ChatMessage[] {
+  return body.messages.map((m) => {
+    const text = typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => p.text).join('');
+    const calls = m.tool_calls?.map((c) => `${c.function.name}(${c.function.arguments})`).join('\n');
+    return { role: m.role === 'developer' ? 'system' : m.role, content: calls ? `${text}${text ? '\n' : ''}${calls}` : text };
+  });
+}
+
+const usage = (r: GenerationResult) => ({ prompt_tokens: r.metrics.promptTokens, completion_tokens: r.metrics.completionTokens, total_tokens: r.metrics.promptTokens + r.metrics.completionTokens });
+
+function chatLogprobs(r: GenerationResult) {
+  return r.logprobs ? { content: r.logprobs.map((l) => ({ token: l.token, logprob: l.logprob, bytes: [...Buffer.from(l.token)], top_logprobs: l.top.map((t) => ({ token: t.token, logprob: t.logprob, bytes: [...Buffer.from(t.token)] })) })) } : null;
+}
+
+function toolCalls(r: GenerationResult) {
+  return r.toolCalls.map((c, i) => ({ id: `call_${i}_${newId('t')}`, type: 'function' as const, function: { name: c.name, arguments: JSON.stringify(c.arguments) } }));
+}
+
+/** Server-sent events: one `data:` line per chunk, `[DONE]` at the end; a client that goes away stops the generation. */
+async function sse(req: FastifyRequest, reply: FastifyReply, run: (emit: (e: GenerationEvent) => void, signal: AbortSignal) => Promise<GenerationResult>, chunk: (e: GenerationEvent) => unknown[]): Promise<void> {
+  const ac = new AbortController();
+  reply.raw.on('close', () => ac.abort());
+  reply.hijack();
+  reply.raw.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no', ...(reply.getHeaders() as Record<string, string>) });
+  const write = (e: GenerationEvent): void => {
+    for (const c of chunk(e)) reply.raw.write(`data: ${JSON.stringify(c)}\n\n`);
+  };
+  try {
+    const result = await run(write, ac.signal);
+    write({ type: 'done', result });
+    reply.raw.write('data: [DONE]\n\n');
+  } catch (err) {
+    const e = err instanceof Error ? err.message : String(err);
+    reply.raw.write(`data: ${JSON.stringify({ error: { message: e, type: err instanceof InvalidInputError ? 'invalid_request_error' : 'server_error', param: null, code: null } })}\n\n`);
+  } finally {
+    reply.raw.end();
+  }
+  void req;
+}
+
+/** The OpenAI-compatible API: /v1/models, /v1/chat/completions, /v1/completions, /v1/embeddings. Model ids are library ids. */
+export async function registerOpenAiRoutes(app: FastifyInstance, api: EngineApi): Promise<void> {
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', async (req, reply) => {
+        const settings = api.inference.openAiSettings();
+        const origin = req.headers.origin;
+        if (origin && settings.corsOrigins.includes(origin)) {
+          reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin').header('Access-Control-Allow-Headers', 'Authorization, Content-Type').header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+          if (req.method === 'OPTIONS') return reply.code(204).send();
+        }
+        if (!settings.enabled) return oaError(reply, 503, 'The OpenAI-compatible API is turned off in Whittle (Chat → Server)', 'server_error', null, 'api_disabled');
+        if (settings.apiKey && req.headers.authorization !== `Bearer ${settings.apiKey}`) return oaError(reply, 401, 'Missing or wrong API key: send Authorization: Bearer <key>', 'authentication_error', null, 'invalid_api_key');
+      });
+
+      v1.get('/models', async () => {
+        const models = api.models.list({ format: 'gguf', limit: 5000 });
+        return { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: Math.floor(m.createdAt / 1000), owned_by: 'whittle', name: m.name })) };
+      });
+
+      v1.post('/chat/completions', async (req, reply) => {
+        try {
+          const body = OaChatRequest.parse(req.body);
+          api.models.get(body.model);
+          const jsonSchema = body.response_format?.type === 'json_schema' ? body.response_format.json_schema.schema : body.response_format?.type === 'json_object' ? { type: 'object' } : undefined;
+          const chatReq = {
+            modelId: body.model,
+            messages: messages(body),
+            params: sampling(body),
+            jsonSchema,
+            logprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
+            tools: body.tools?.map((t) => ({ name: t.function.name, description: t.function.description, parameters: t.function.parameters })),
+          };
+          const id = `chatcmpl-${newId('c')}`;
+          const created = Math.floor(Date.now() / 1000);
+          if (!body.stream) {
+            const r = await api.inference.chat(chatReq);
+            const calls = toolCalls(r);
+            return { id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: calls.length ? null : r.text, ...(calls.length ? { tool_calls: calls } : {}) }, finish_reason: r.finishReason === 'abort' ? 'stop' : r.finishReason, logprobs: chatLogprobs(r) }], usage: usage(r) };
+          }
+          let first = true;
+          await sse(req, reply, (emit, signal) => api.inference.chat(chatReq, emit, signal), (e) => {
+            const base = { id, object: 'chat.completion.chunk', created, model: body.model };
+            if (e.type === 'text') {
+              const delta = first ? { role: 'assistant', content: e.text } : { content: e.text };
+              first = false;
+              return [{ ...base, choices: [{ index: 0, delta, finish_reason: null, logprobs: e.logprob ? { content: [{ token: e.logprob.token, logprob: e.logprob.logprob, bytes: null, top_logprobs: e.logprob.top }] } : null }] }];
+            }
+            const calls = toolCalls(e.result);
+            const out: unknown[] = [{ ...base, choices: [{ index: 0, delta: calls.length ? { tool_calls: calls.map((c, index) => ({ index, ...c })) } : {}, finish_reason: e.result.finishReason === 'abort' ? 'stop' : e.result.finishReason, logprobs: null }] }];
+            if (body.stream_options?.include_usage) out.push({ ...base, choices: [], usage: usage(e.result) });
+            return out;
+          });
+          return reply;
+        } catch (err) {
+          return fail(reply, err);
+        }
+      });
+
+      v1.post('/completions', async (req, reply) => {
+        try {
+          const body = OaCompletionRequest.parse(req.body);
+          api.models.get(body.model);
+          const prompt = Array.isArray(body.prompt) ? body.prompt[0]! : body.prompt;
+          const compReq = { modelId: body.model, prompt, params: sampling(body), logprobs: body.logprobs ?? undefined };
+          const id = `cmpl-${newId('c')}`;
+          const created = Math.floor(Date.now() / 1000);
+          const lp = (r: GenerationResult) =>
+            r.logprobs ? { tokens: r.logprobs.map((l) => l.token), token_logprobs: r.logprobs.map((l) => l.logprob), top_logprobs: r.logprobs.map((l) => Object.fromEntries(l.top.map((t) => [t.token, t.logprob]))), text_offset: [] } : null;
+          if (!body.stream) {
+            const r = await api.inference.complete(compReq);
+            return { id, object: 'text_completion', created, model: body.model, choices: [{ index: 0, text: r.text, finish_reason: r.finishReason === 'abort' ? 'stop' : r.finishReason, logprobs: lp(r) }], usage: usage(r) };
+          }
+          await sse(req, reply, (emit, signal) => api.inference.complete(compReq, emit, signal), (e) =>
+            e.type === 'text'
+              ? [{ id, object: 'text_completion', created, model: body.model, choices: [{ index: 0, text: e.text, finish_reason: null, logprobs: null }] }]
+              : [{ id, object: 'text_completion', created, model: body.model, choices: [{ index: 0, text: '', finish_reason: e.result.finishReason === 'abort' ? 'stop' : e.result.finishReason, logprobs: null }], ...(body.stream_options?.include_usage ? { usage: usage(e.result) } : {}) }],
+          );
+          return reply;
+        } catch (err) {
+          return fail(reply, err);
+        }
+      });
+
+      v1.post('/embeddings', async (req, reply) => {
+        try {
+          const body = OaEmbeddingRequest.parse(req.body);
+          api.models.get(body.model);
+          const input = Array.isArray(body.input) ? body.input : [body.input];
+          const r = await api.inference.embed({ modelId: body.model, input });
+          // base64 is what the official clients ask for by default: little-endian float32s.
+          const encode = (v: number[]): number[] | string => (body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
+          return { object: 'list', model: body.model, data: r.vectors.map((v, index) => ({ object: 'embedding', index, embedding: encode(v) })), usage: { prompt_tokens: r.tokens, total_tokens: r.tokens } };
+        } catch (err) {
+          return fail(reply, err);
+        }
+      });
+
+      v1.all('/*', async (req, reply) => oaError(reply, 404, `Unknown endpoint ${req.method} ${req.url}`, 'invalid_request_error', null, 'not_found'));
+    },
+    { prefix: '/v1' },
+  );
+}
