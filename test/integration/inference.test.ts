@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { LoadOptions, SamplingParams, type GenerationEvent } from '../../shared/inference';
+import { buildTinyGguf } from '../fixtures/tiny-gguf';
+import { buildTinyLora } from '../fixtures/tiny-lora';
+import { startTestEngine, waitFor, waitForFinal } from '../helpers/engine';
+
+type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
+
+const opts = (over: Partial<LoadOptions> = {}): LoadOptions => LoadOptions.parse({ gpu: 'cpu', gpuLayers: 0, contextSize: 256, threads: 1, parallel: 2, idleUnloadSeconds: 0, ...over });
+const params = (over: Partial<SamplingParams> = {}): SamplingParams => SamplingParams.parse({ temperature: 0.8, seed: 11, maxTokens: 16, ...over });
+
+async function importGguf(engine: TestEngine, file: string): Promise<string> {
+  const job = await waitForFinal(engine, engine.api.models.import({ path: file, mode: 'reference', tags: [] }).id, 60_000);
+  assert.equal(job.state, 'succeeded', job.error ?? '');
+  return engine.api.models.list({ limit: 100 }).find((m) => m.path === file)!.id;
+}
+
+describe('local inference in model worker processes (tiny GGUF, 1 thread)', () => {
+  let engine: TestEngine;
+  let a: string;
+  let b: string;
+  let fileB: string;
+
+  before(async () => {
+    engine = await startTestEngine();
+    const fileA = join(engine.home, 'a.gguf');
+    fileB = join(engine.home, 'b.gguf');
+    writeFileSync(fileA, buildTinyGguf({ seed: 21 }));
+    writeFileSync(fileB, buildTinyGguf({ seed: 22 }));
+    a = await importGguf(engine, fileA);
+    b = await importGguf(engine, fileB);
+  });
+  after(async () => engine?.dispose());
+
+  test('loads with progress in its own process and reports backend, context and memory', async () => {
+    const seen: number[] = [];
+    const off = engine.inference.onChange((models) => {
+      const m = models.find((x) => x.modelId === a);
+      if (m) seen.push(m.progress);
+    });
+    const loaded = await engine.api.inference.load({ modelId: a, options: opts() });
+    off();
+    assert.equal(loaded.state, 'ready');
+    assert.equal(loaded.backend, 'cpu');
+    assert.equal(loaded.contextSize, 256);
+    assert.ok(loaded.pid && loaded.pid !== process.pid);
+    assert.ok(seen.some((p) => p > 0 && p <= 1), JSON.stringify(seen));
+    await waitFor('the worker memory figure', () => engine.api.inference.list().find((m) => m.modelId === a)?.rssBytes, 10_000);
+  });
+
+  test('streams text whose chunks add up to the reply, with metrics; the same seed gives the same text', async () => {
+    const chunks: string[] = [];
+    const r1 = await engine.api.inference.chat({ modelId: a, messages: [{ role: 'user', content: 'hi' }], params: params() }, (e) => e.type === 'text' && chunks.push(e.text));
+    assert.ok(chunks.length > 1);
+    assert.equal(chunks.join(''), r1.text);
+    assert.ok(r1.metrics.completionTokens > 0 && r1.metrics.completionTokens <= 16);
+    assert.ok(r1.metrics.promptTokens > 2, 'the chat template wraps the prompt');
+    assert.ok(r1.metrics.ttftMs > 0 && r1.metrics.genTokensPerSec! > 0 && r1.metrics.promptTokensPerSec! > 0 && r1.metrics.peakRssBytes > 10_000_000);
+    const r2 = await engine.api.inference.chat({ modelId: a, messages: [{ role: 'user', content: 'hi' }], params: params() });
+    assert.equal(r2.text, r1.text);
+    const r3 = await engine.api.inference.chat({ modelId: a, messages: [{ role: 'user', content: 'hi' }], params: params({ seed: 12 }) });
+    assert.notEqual(r3.text, r1.text, 'another seed, another text');
+  });
+
+  test('cancel stops a generation early', async () => {
+    const ac = new AbortController();
+    let n = 0;
+    const r = await engine.api.inference.complete({ modelId: a, prompt: 'x', params: params({ maxTokens: 200 }) }, () => {
+      if (++n === 3) ac.abort();
+    }, ac.signal);
+    assert.equal(r.finishReason, 'abort');
+    assert.ok(r.metrics.completionTokens < 50, String(r.metrics.completionTokens));
+  });
+
+  test('stop strings stop, and the stop string is not in the text', async () => {
+    const free = await engine.api.inference.complete({ modelId: a, prompt: 'ab', params: params({ maxTokens: 60 }) });
+    // A two-character ASCII probe after an ASCII character, so no half-decoded bytes sit right before it.
+    const ascii = (c: string | undefined): boolean => !!c && c >= ' ' && c <= '~';
+    let at = -1;
+    for (let i = 2; i < free.text.length - 1 && at < 0; i++) if (ascii(free.text[i - 1]) && ascii(free.text[i]) && ascii(free.text[i + 1]) && free.text.indexOf(free.text.slice(i, i + 2)) === i) at = i;
+    assert.ok(at > 0, `no ASCII probe in ${JSON.stringify(free.text)}`);
+    const probe = free.text.slice(at, at + 2);
+    const stopped = await engine.api.inference.complete({ modelId: a, prompt: 'ab', params: params({ maxTokens: 40, stop: [probe] }) });
+    assert.equal(stopped.finishReason, 'stop');
+    assert.equal(stopped.text, free.text.slice(0, free.text.indexOf(probe)));
+  });
+
+  test('JSON-schema constrained output parses and fits', async () => {
+    const schema = { type: 'object', properties: { name: { type: 'string' }, n: { type: 'integer' } }, required: ['name', 'n'] };
+    const r = await engine.api.inference.chat({ modelId: a, messages: [{ role: 'user', content: 'j' }], params: params({ maxTokens: 80 }), jsonSchema: schema });
+    const v = JSON.parse(r.text) as { name: unknown; n: unknown };
+    assert.equal(typeof v.name, 'string');
+    assert.ok(Number.isInteger(v.n));
+  });
+
+  test('log-probabilities: one per token, each ≤ 0, alternatives sorted and their probabilities sum to at most 1', async () => {
+    const r = await engine.api.inference.complete({ modelId: a, prompt: 'q', params: params({ maxTokens: 8, temperature: 0 }), logprobs: 5 });
+    assert.equal(r.logprobs!.length, r.metrics.completionTokens);
+    for (const lp of r.logprobs!) {
+      assert.ok(lp.logprob <= 1e-9);
+      assert.equal(lp.top.length, 5);
+      for (let i = 1; i < lp.top.length; i++) assert.ok(lp.top[i - 1]!.logprob >= lp.top[i]!.logprob);
+      const sum = lp.top.reduce((s, t) => s + Math.exp(t.logprob), 0);
+      assert.ok(sum > 0 && sum <= 1 + 1e-6, String(sum));
+      // Greedy: the chosen token is the most likely one.
+      assert.ok(Math.abs(lp.logprob - lp.top[0]!.logprob) < 1e-6);
+    }
+  });
+
+  test('a LoRA adapter attached at load changes the log-probabilities, more with a larger scale', async () => {
+    const adapter = join(engine.home, 'lora.gguf');
+    writeFileSync(adapter, buildTinyLora({ rank: 4, alpha: 8, seed: 3 }).bytes);
+    const first = async (): Promise<number[]> => {
+      const r = await engine.api.inference.complete({ modelId: b, prompt: 'hello', params: params({ maxTokens: 1, temperature: 0 }), logprobs: 5 });
+      return r.logprobs![0]!.top.map((t) => t.logprob);
+    };
+    await engine.api.inference.load({ modelId: b, options: opts() });
+    const base = await first();
+    await engine.api.inference.load({ modelId: b, options: opts({ lora: [{ path: adapter, scale: 1 }] }) });
+    const adapted = await first();
+    await engine.api.inference.load({ modelId: b, options: opts({ lora: [{ path: adapter, scale: 0 }] }) });
+    const zero = await first();
+    const dist = (x: number[], y: number[]): number => x.reduce((s, v, i) => s + Math.abs(v - y[i]!), 0);
+    assert.ok(dist(base, adapted) > 1e-3, `${base} vs ${adapted}`);
+    assert.ok(dist(base, zero) < dist(base, adapted), 'scale 0 is closer to the base');
+  });
+
+  test('a worker killed mid-generation fails only its requests; the other model keeps serving and it reloads on demand', async () => {
+    await engine.api.inference.load({ modelId: b, options: opts() });
+    const victim = engine.api.inference.list().find((m) => m.modelId === a)!;
+    const events: GenerationEvent[] = [];
+    const pending = engine.api.inference.complete({ modelId: a, prompt: 'x', params: params({ maxTokens: 100000 }) }, (e) => {
+      events.push(e);
+      if (events.length === 2) process.kill(victim.pid!, 'SIGKILL');
+    });
+    await assert.rejects(pending, /exited \(SIGKILL\)/);
+    const other = await engine.api.inference.complete({ modelId: b, prompt: 'x', params: params() });
+    assert.ok(other.text.length > 0);
+    await waitFor('the dead worker to be forgotten', () => !engine.api.inference.list().some((m) => m.modelId === a && m.pid === victim.pid));
+    const again = await engine.api.inference.complete({ modelId: a, prompt: 'x', params: params() });
+    assert.ok(again.text.length > 0, 'reloaded on demand');
+  });
+
+  test('a corrupt model fails to load with the reason, and the engine keeps serving', async () => {
+    const bad = join(engine.home, 'bad.gguf');
+    writeFileSync(bad, buildTinyGguf({ seed: 23 }));
+    const id = await importGguf(engine, bad);
+    truncateSync(bad, 4000);
+    await assert.rejects(engine.api.inference.load({ modelId: id, options: opts() }), /failed to load/);
+    assert.ok(!engine.api.inference.list().some((m) => m.modelId === id && m.state === 'ready'));
+    const ok = await engine.api.inference.complete({ modelId: b, prompt: 'x', params: params() });
+    assert.ok(ok.text.length > 0);
+  });
+
+  test('idle models unload themselves', async () => {
+    await engine.api.inference.load({ modelId: b, options: opts({ idleUnloadSeconds: 1 }) });
+    await waitFor('the idle unload', () => !engine.api.inference.list().some((m) => m.modelId === b), 20_000);
+  });
+});
