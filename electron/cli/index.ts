@@ -6,6 +6,7 @@ import { registerModels } from './commands/models';
 import { registerServe } from './commands/serve';
 import { registerSystem } from './commands/system';
 import { registerToolchain } from './commands/toolchain';
+import { registerChat } from './commands/chat';
 import { CliError, paths } from './context';
 
 const program = new Command()
@@ -22,6 +23,7 @@ registerHub(program);
 registerJobs(program);
 registerSystem(program);
 registerToolchain(program);
+registerChat(program);
 registerDoctor(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

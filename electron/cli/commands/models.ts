@@ -5,6 +5,7 @@ import type { Engine } from '../../engine';
 import { CliError, printJson, withEngine } from '../context';
 import { formatBytes, table } from '../format';
 import { waitForJob } from '../progress';
+import { registerModelLoading } from './chat';
 
 export function formatParams(n: number | null): string {
   if (n === null) return '-';
@@ -79,7 +80,8 @@ export async function finishModelJob(engine: Engine, jobId: string, json: boolea
 }
 
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('The model library: import, list, inspect, update and remove models');
+  const models = program.command('models').description('The model library: import, list, inspect, update and remove models; load and unload them in `whittle serve`');
+  registerModelLoading(models);
 
   models
     .command('import <path>')

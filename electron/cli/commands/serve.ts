@@ -13,6 +13,8 @@ export function registerServe(program: Command): void {
     .action(async (opts: { host: string; port: number; open?: boolean; json?: boolean }) => {
       const engine = await openEngine('server');
       const server = await startHttpServer(engine.api, { host: opts.host, port: opts.port, rendererDir: paths.rendererDir });
+      // `whittle models load|unload` find the server through this.
+      engine.settings.set('serve.running', { url: server.url, pid: process.pid });
       if (opts.json) process.stdout.write(`${JSON.stringify({ url: server.url, dataDir: engine.config.dataDir, pid: process.pid })}\n`);
       else process.stdout.write(`Listening on ${server.url}\n`);
       if (opts.open) {
@@ -23,6 +25,7 @@ export function registerServe(program: Command): void {
       const stop = async (): Promise<void> => {
         if (stopping) return;
         stopping = true;
+        if (engine.settings.get<{ pid: number }>('serve.running')?.pid === process.pid) engine.settings.set('serve.running', null);
         await server.close();
         await engine.close();
         process.exit(0);

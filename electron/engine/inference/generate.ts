@@ -36,16 +36,16 @@ class Meter {
     if (this.first === null) this.first = performance.now();
     this.tokens += n;
   }
-  metrics(promptTokens: number): GenerationMetrics {
+  metrics(promptTokens: number, completionTokens = this.tokens): GenerationMetrics {
     const end = performance.now();
     const ttft = (this.first ?? end) - this.started;
     const genMs = end - (this.first ?? end);
     return {
       ttftMs: Math.round(ttft * 10) / 10,
       promptTokens,
-      completionTokens: this.tokens,
+      completionTokens,
       promptTokensPerSec: ttft > 0 && promptTokens ? promptTokens / (ttft / 1000) : null,
-      genTokensPerSec: this.tokens > 1 && genMs > 0 ? (this.tokens - 1) / (genMs / 1000) : null,
+      genTokensPerSec: completionTokens > 1 && genMs > 0 ? (completionTokens - 1) / (genMs / 1000) : null,
       totalMs: Math.round((end - this.started) * 10) / 10,
       peakRssBytes: this.env.peakRss(),
     };
@@ -167,7 +167,7 @@ export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: Cha
     const functions: ChatModelFunctions | undefined = req.tools?.length
       ? Object.fromEntries(req.tools.map((t) => [t.name, { description: t.description, params: t.parameters as never }]))
       : undefined;
-    const before = seq.tokenMeter.usedInputTokens;
+    const before = { in: seq.tokenMeter.usedInputTokens, out: seq.tokenMeter.usedOutputTokens };
     const res = await llamaChat.generateResponse(history, {
       ...sampling(req.params),
       ...(functions ? { functions } : { grammar }),
@@ -178,7 +178,7 @@ export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: Cha
       onTextChunk: (text: string) => emit({ type: 'text', text }),
     } as never);
     const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c: { functionName: string; params: unknown }) => ({ name: c.functionName, arguments: c.params ?? {} }));
-    return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(seq.tokenMeter.usedInputTokens - before), logprobs: null, toolCalls };
+    return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(seq.tokenMeter.usedInputTokens - before.in, seq.tokenMeter.usedOutputTokens - before.out), logprobs: null, toolCalls };
   } finally {
     llamaChat.dispose({ disposeSequence: false });
   }
@@ -195,7 +195,7 @@ export async function complete(env: GenerateEnv, seq: LlamaContextSequence, req:
   const { LlamaCompletion } = await import('node-llama-cpp');
   const completion = new LlamaCompletion({ contextSequence: seq });
   try {
-    const before = seq.tokenMeter.usedInputTokens;
+    const before = { in: seq.tokenMeter.usedInputTokens, out: seq.tokenMeter.usedOutputTokens };
     const res = await completion.generateCompletionWithMeta(req.prompt, {
       ...sampling(req.params),
       grammar,
@@ -205,7 +205,7 @@ export async function complete(env: GenerateEnv, seq: LlamaContextSequence, req:
       onToken: (tokens: Token[]) => meter.token(tokens.length),
       onTextChunk: (text: string) => emit({ type: 'text', text }),
     } as never);
-    return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(seq.tokenMeter.usedInputTokens - before), logprobs: null, toolCalls: [] };
+    return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(seq.tokenMeter.usedInputTokens - before.in, seq.tokenMeter.usedOutputTokens - before.out), logprobs: null, toolCalls: [] };
   } finally {
     completion.dispose({ disposeSequence: false });
   }

@@ -1,0 +1,128 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { LoadOptions, SamplingParams, type ChatMessage, type GenerationResult } from '../../../shared/inference';
+import { formatBytes } from '../../../shared/format-bytes';
+import type { Engine } from '../../engine';
+import { isPidAlive } from '../../engine/util/processes';
+import { CliError, printJson, withEngine } from '../context';
+
+const int = (name: string) => (v: string): number => {
+  const n = Number.parseInt(v, 10);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`${name}: expected a non-negative integer, not "${v}"`);
+  return n;
+};
+
+function metricsLine(r: GenerationResult): string {
+  const m = r.metrics;
+  const f = (v: number | null, d = 1): string => (v === null ? '-' : v.toFixed(d));
+  return `[${r.finishReason}] ${m.promptTokens} in / ${m.completionTokens} out · TTFT ${f(m.ttftMs, 0)} ms · prompt ${f(m.promptTokensPerSec)} tok/s · gen ${f(m.genTokensPerSec)} tok/s · peak ${formatBytes(m.peakRssBytes)}`;
+}
+
+function resolveModel(engine: Engine, ref: string): string {
+  const m = engine.library.find(ref) ?? engine.api.models.list({ limit: 5000 }).find((x) => x.name === ref);
+  if (!m) throw new CliError(`No model with id, path or name "${ref}" (see \`whittle models list\`)`);
+  return m.id;
+}
+
+/** The `whittle serve` using this data dir, if one is running (it records its URL in the settings). */
+export function runningServer(engine: Engine): { url: string; pid: number } | null {
+  const s = engine.settings.get<{ url: string; pid: number }>('serve.running');
+  return s && isPidAlive(s.pid) ? s : null;
+}
+
+async function callServer(url: string, path: string, input: unknown): Promise<unknown> {
+  const res = await fetch(`${url}/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const body = (await res.json()) as { result?: { data: unknown }; error?: { message: string } };
+  if (!res.ok) throw new CliError(body.error?.message ?? `HTTP ${res.status}`);
+  return body.result?.data;
+}
+
+export function registerChat(program: Command): void {
+  program
+    .command('chat <model>')
+    .description('Chat with a GGUF model from the library (interactive without --prompt); the model runs in its own worker process')
+    .option('--prompt <text>', 'one prompt, answered, then exit')
+    .option('--system <text>', 'system prompt')
+    .option('--seed <n>', 'sampling seed', int('--seed'))
+    .option('--max-tokens <n>', 'reply length limit', int('--max-tokens'), 512)
+    .option('--temperature <t>', 'sampling temperature', (v) => Number(v), 0.7)
+    .option('--ctx <n>', 'context size', int('--ctx'), 4096)
+    .option('--threads <n>', 'CPU threads (0: llama.cpp decides)', int('--threads'), 0)
+    .option('--gpu <gpu>', 'auto, cpu, cuda, vulkan or metal', 'auto')
+    .option('--json', 'machine-readable output (one JSON object per reply)')
+    .action(async (ref: string, o: { prompt?: string; system?: string; seed?: number; maxTokens: number; temperature: number; ctx: number; threads: number; gpu: string; json?: boolean }) => {
+      const options = LoadOptions.safeParse({ gpu: o.gpu, contextSize: o.ctx, threads: o.threads, parallel: 1, idleUnloadSeconds: 0 });
+      if (!options.success) throw new CliError(`invalid option: ${options.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const params = SamplingParams.safeParse({ seed: o.seed, maxTokens: o.maxTokens, temperature: o.temperature });
+      if (!params.success) throw new CliError(`invalid option: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      await withEngine(async (engine) => {
+        const modelId = resolveModel(engine, ref);
+        await engine.api.inference.load({ modelId, options: options.data });
+        const history: ChatMessage[] = o.system ? [{ role: 'system', content: o.system }] : [];
+        const ask = async (text: string): Promise<void> => {
+          history.push({ role: 'user', content: text });
+          const r = await engine.api.inference.chat({ modelId, messages: history, params: params.data }, (e) => {
+            if (!o.json && e.type === 'text') process.stdout.write(e.text);
+          });
+          history.push({ role: 'assistant', content: r.text });
+          if (o.json) printJson({ text: r.text, finishReason: r.finishReason, metrics: r.metrics });
+          else process.stdout.write(`\n${metricsLine(r)}\n`);
+        };
+        if (o.prompt !== undefined) return ask(o.prompt);
+        const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+        if (!o.json) process.stdout.write('Type a message; /reset clears the conversation, /exit quits.\n');
+        for (;;) {
+          let line: string;
+          try {
+            line = await rl.question(o.json ? '' : '> ');
+          } catch {
+            break;
+          }
+          if (line.trim() === '/exit') break;
+          if (line.trim() === '/reset') {
+            history.splice(o.system ? 1 : 0);
+            continue;
+          }
+          if (line.trim()) await ask(line);
+        }
+        rl.close();
+      });
+    });
+}
+
+export function registerModelLoading(models: Command): void {
+  models
+    .command('load <model>')
+    .description('Load a model into the running `whittle serve` (it stays loaded until unloaded or idle)')
+    .option('--ctx <n>', 'context size per sequence', int('--ctx'), 4096)
+    .option('--gpu-layers <n>', 'layers on the GPU (default auto)')
+    .option('--parallel <n>', 'parallel sequences', int('--parallel'), 4)
+    .option('--threads <n>', 'CPU threads (0: llama.cpp decides)', int('--threads'), 0)
+    .option('--idle <seconds>', 'unload after this long unused (0: never)', int('--idle'), 900)
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, o: { ctx: number; gpuLayers?: string; parallel: number; threads: number; idle: number; json?: boolean }) => {
+      await withEngine(async (engine) => {
+        const server = runningServer(engine);
+        if (!server) throw new CliError(`No \`whittle serve\` is running for ${engine.config.dataDir}: start one first (loaded models live in the server)`);
+        const gpuLayers = o.gpuLayers === undefined || o.gpuLayers === 'auto' ? 'auto' : int('--gpu-layers')(o.gpuLayers);
+        const loaded = await callServer(server.url, 'inference.load', { modelId: resolveModel(engine, ref), options: { contextSize: o.ctx, gpuLayers, parallel: o.parallel, threads: o.threads, idleUnloadSeconds: o.idle } });
+        if (o.json) printJson(loaded);
+        else {
+          const m = loaded as { name: string; backend: string; contextSize: number; gpuLayers: number };
+          process.stdout.write(`Loaded ${m.name} in ${server.url} (${m.backend}, ${m.gpuLayers} GPU layers, context ${m.contextSize})\n`);
+        }
+      });
+    });
+
+  models
+    .command('unload <model>')
+    .description('Unload a model from the running `whittle serve`')
+    .action(async (ref: string) => {
+      await withEngine(async (engine) => {
+        const server = runningServer(engine);
+        if (!server) throw new CliError(`No \`whittle serve\` is running for ${engine.config.dataDir}`);
+        await callServer(server.url, 'inference.unload', { modelId: resolveModel(engine, ref) });
+        process.stdout.write('Unloaded\n');
+      });
+    });
+}
