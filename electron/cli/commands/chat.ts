@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { LoadOptions, SamplingParams, type ChatMessage, type GenerationResult } from '../../../shared/inference';
 import { formatBytes } from '../../../shared/format-bytes';
@@ -69,21 +69,14 @@ export function registerChat(program: Command): void {
           else process.stdout.write(`\n${metricsLine(r)}\n`);
         };
         if (o.prompt !== undefined) return ask(o.prompt);
-        const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
-        if (!o.json) process.stdout.write('Type a message; /reset clears the conversation, /exit quits.\n');
-        for (;;) {
-          let line: string;
-          try {
-            line = await rl.question(o.json ? '' : '> ');
-          } catch {
-            break;
-          }
+        // Async iteration buffers lines that arrive while a reply is generating (piped input).
+        const rl = createInterface({ input: process.stdin, terminal: false });
+        if (!o.json) process.stdout.write('Type a message; /reset clears the conversation, /exit quits.\n> ');
+        for await (const line of rl) {
           if (line.trim() === '/exit') break;
-          if (line.trim() === '/reset') {
-            history.splice(o.system ? 1 : 0);
-            continue;
-          }
-          if (line.trim()) await ask(line);
+          if (line.trim() === '/reset') history.splice(o.system ? 1 : 0);
+          else if (line.trim()) await ask(line);
+          if (!o.json) process.stdout.write('> ');
         }
         rl.close();
       });
