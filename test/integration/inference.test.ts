@@ -160,3 +160,26 @@ describe('local inference in model worker processes (tiny GGUF, 1 thread)', () =
     await waitFor('the idle unload', () => !engine.api.inference.list().some((m) => m.modelId === b), 20_000);
   });
 });
+
+describe('a real model: Gemma 3 270M (base, Q4_K_M) from the toolchain fixtures', () => {
+  test('continues a text in English words', async () => {
+    const { gemmaFixture, WIKITEXT_VALID } = await import('../fixtures/python-models');
+    const { q4 } = await gemmaFixture();
+    const engine = await startTestEngine();
+    try {
+      const id = await importGguf(engine, q4);
+      await engine.api.inference.load({ modelId: id, options: opts({ contextSize: 512, parallel: 1 }) });
+      const r = await engine.api.inference.complete({ modelId: id, prompt: 'The history of the city begins in the Middle Ages, when', params: params({ temperature: 0, maxTokens: 40, repeatPenalty: 1.1 }) });
+      // Coherence, measured without knowing the answer: the words it writes are words of English text.
+      const { readFileSync } = await import('node:fs');
+      const vocab = new Set(readFileSync(WIKITEXT_VALID, 'utf8').toLowerCase().match(/[a-z]+/g));
+      const words = r.text.toLowerCase().match(/[a-z]+/g) ?? [];
+      assert.ok(words.length >= 15, r.text);
+      const known = words.filter((w) => vocab.has(w)).length / words.length;
+      assert.ok(known >= 0.85, `${(known * 100).toFixed(0)}% known words: ${r.text}`);
+      assert.ok(r.metrics.genTokensPerSec! > 1, JSON.stringify(r.metrics));
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
