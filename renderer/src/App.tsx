@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { PAGES } from '../../shared/navigation';
+import { ChatPage } from './features/chat/ChatPage';
 import { HardwarePage } from './features/hardware/HardwarePage';
 import { JobsPage } from './features/jobs/JobsPage';
 import { LibraryPage } from './features/library/LibraryPage';
@@ -14,6 +15,8 @@ function CurrentPage() {
   switch (page) {
     case 'library':
       return <LibraryPage />;
+    case 'chat':
+      return <ChatPage />;
     case 'jobs':
       return <JobsPage />;
     case 'hardware':

@@ -80,65 +80,94 @@ function sampling(p: SamplingParams) {
   };
 }
 
+interface LoopOptions {
+  params: SamplingParams;
+  /** Alternatives to report per token; undefined: no log-probabilities (faster: no full distribution is read). */
+  logprobs?: number;
+  /** Token sequences that end the reply (the chat template's end-of-turn markers). */
+  stopTokens?: Token[][];
+}
+
+const endsWith = (tokens: Token[], tail: Token[]): boolean => tail.length > 0 && tokens.length >= tail.length && tail.every((t, i) => tokens[tokens.length - tail.length + i] === t);
+
 /**
- * Generates token by token with llama.cpp's sampler, reading each step's probabilities: the path for requests that
- * ask for log-probabilities (LlamaChat does not surface them). Stops at an end-of-generation token, a stop string,
- * maxTokens or the signal.
+ * The generation loop for completions and template-rendered chats: llama.cpp samples each token (temperature, top-k,
+ * top-p, min-p, seed, repeat penalty over the last 64 tokens, grammar) and this loop only detokenizes and checks
+ * stops, so a reply costs what llama.cpp's decode costs. With `logprobs`, each step's distribution is read as well.
  */
-async function generateWithLogprobs(env: GenerateEnv, seq: LlamaContextSequence, prompt: Token[], req: { params: SamplingParams; logprobs?: number }, grammar: LlamaGrammar | undefined, emit: (e: GenerationEvent) => void, signal: AbortSignal, meter: Meter): Promise<{ text: string; finish: FinishReason; logprobs: TokenLogprob[] }> {
+async function generateTokens(env: GenerateEnv, seq: LlamaContextSequence, prompt: Token[], o: LoopOptions, grammar: LlamaGrammar | undefined, emit: (e: GenerationEvent) => void, signal: AbortSignal, meter: Meter): Promise<{ text: string; finish: FinishReason; logprobs: TokenLogprob[] | null; promptTokens: number }> {
   const { model } = env;
-  const p = req.params;
-  const topN = req.logprobs ?? 0;
-  const logprobs: TokenLogprob[] = [];
+  const p = o.params;
+  const logprobs: TokenLogprob[] | null = o.logprobs === undefined ? null : [];
+  const generated: Token[] = [];
   let text = '';
   let finishReason: FinishReason = 'length';
   const { LlamaGrammarEvaluationState } = await import('node-llama-cpp');
   const grammarEvaluationState = grammar ? new LlamaGrammarEvaluationState({ model, grammar }) : undefined;
-  const it = seq.evaluateWithMetadata(prompt, { probabilities: true }, {
+  const options = {
     temperature: p.temperature,
     topK: p.topK,
     topP: p.topP,
     minP: p.minP,
     seed: p.seed,
     grammarEvaluationState,
-    repeatPenalty: p.repeatPenalty === 1 ? undefined : { penalty: p.repeatPenalty, punishTokens: () => [] },
-  });
+    repeatPenalty: p.repeatPenalty === 1 ? undefined : { penalty: p.repeatPenalty, punishTokens: () => [...prompt, ...generated].slice(-64) },
+  };
+  const it = o.logprobs === undefined ? seq.evaluate(prompt, options) : seq.evaluateWithMetadata(prompt, { probabilities: true }, options);
   const pending: Token[] = [];
+  const holdBack = Math.max(0, ...p.stop.map((s) => s.length - 1));
+  let shown = 0;
   for await (const out of it) {
+    const token = (typeof out === 'number' ? out : (out as { token: Token }).token) as Token;
     if (signal.aborted) {
       finishReason = 'abort';
       break;
     }
-    const token = out.token;
     if (model.isEogToken(token)) {
       finishReason = 'stop';
       break;
     }
     meter.token();
-    const prob = out.probabilities.get(token) ?? 0;
-    const top = [...out.probabilities.entries()].sort((a, b) => b[1] - a[1]).slice(0, topN).map(([t, pr]) => ({ token: model.detokenize([t], true), logprob: Math.log(pr) }));
-    const lp: TokenLogprob = { token: model.detokenize([token], true), logprob: Math.log(prob), top };
-    logprobs.push(lp);
-    pending.push(token);
-    const chunk = model.detokenize(pending);
-    // Hold back incomplete UTF-8 sequences until the next token completes them.
-    if (!chunk.endsWith('\uFFFD')) {
-      pending.length = 0;
-      text += chunk;
-      emit({ type: 'text', text: chunk, logprob: lp });
-    }
-    const hit = p.stop.find((s) => text.includes(s));
-    if (hit) {
-      text = text.slice(0, text.indexOf(hit));
+    generated.push(token);
+    if (o.stopTokens?.some((t) => endsWith(generated, t))) {
       finishReason = 'stop';
       break;
     }
-    if (meter.tokens >= p.maxTokens) {
+    let lp: TokenLogprob | undefined;
+    if (logprobs && typeof out !== 'number') {
+      const probs = (out as { probabilities: Map<Token, number> }).probabilities;
+      const top = [...probs.entries()].sort((a, b) => b[1] - a[1]).slice(0, o.logprobs).map(([t, pr]) => ({ token: model.detokenize([t], true), logprob: Math.log(pr) }));
+      lp = { token: model.detokenize([token], true), logprob: Math.log(probs.get(token) ?? 0), top };
+      logprobs.push(lp);
+    }
+    pending.push(token);
+    const atLimit = meter.tokens >= p.maxTokens;
+    const chunk = model.detokenize(pending);
+    // Hold back an incomplete UTF-8 sequence until the next token completes it.
+    if (chunk.endsWith('\uFFFD') && pending.length < 4 && !atLimit) continue;
+    pending.length = 0;
+    text += chunk;
+    const hit = p.stop.map((s) => [s, text.indexOf(s)] as const).filter(([, i]) => i >= 0).sort((a, b) => a[1] - b[1])[0];
+    if (hit) {
+      text = text.slice(0, hit[1]);
+      if (text.length > shown) emit({ type: 'text', text: text.slice(shown), logprob: lp });
+      shown = text.length;
+      finishReason = 'stop';
+      break;
+    }
+    // Text that could still be the start of a stop string is held until it cannot.
+    const safe = text.length - holdBack;
+    if (safe > shown) {
+      emit({ type: 'text', text: text.slice(shown, safe), logprob: lp });
+      shown = safe;
+    }
+    if (atLimit) {
       finishReason = 'length';
       break;
     }
   }
-  return { text, finish: finishReason, logprobs };
+  if (text.length > shown) emit({ type: 'text', text: text.slice(shown) });
+  return { text, finish: finishReason, logprobs, promptTokens: prompt.length };
 }
 
 export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: ChatRequest, emit: (e: GenerationEvent) => void, signal: AbortSignal): Promise<GenerationResult> {
@@ -156,14 +185,15 @@ export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: Cha
   const history = toHistory(req.messages);
   const llamaChat = new LlamaChat({ contextSequence: seq, chatWrapper: chatWrapper ?? 'auto' });
   try {
-    if (req.logprobs !== undefined) {
-      if (req.tools?.length) throw new RequestError('logprobs cannot be combined with tools');
+    if (!req.tools?.length) {
+      const { LlamaText } = await import('node-llama-cpp');
       const state = llamaChat.chatWrapper.generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] });
       const prompt = state.contextText.tokenize(env.model.tokenizer);
-      const stops = [...req.params.stop];
-      const out = await generateWithLogprobs(env, seq, prompt, { ...req, params: { ...req.params, stop: stops } }, grammar, emit, signal, meter);
-      return { text: out.text, finishReason: out.finish, metrics: meter.metrics(prompt.length), logprobs: out.logprobs, toolCalls: [] };
+      const stopTokens = state.stopGenerationTriggers.map((t) => LlamaText(t).tokenize(env.model.tokenizer, 'trimLeadingSpace')).filter((t) => t.length > 0);
+      const out = await generateTokens(env, seq, prompt, { params: req.params, logprobs: req.logprobs, stopTokens }, grammar, emit, signal, meter);
+      return { text: out.text, finishReason: out.finish, metrics: meter.metrics(out.promptTokens), logprobs: out.logprobs, toolCalls: [] };
     }
+    if (req.logprobs !== undefined) throw new RequestError('logprobs cannot be combined with tools');
     const functions: ChatModelFunctions | undefined = req.tools?.length
       ? Object.fromEntries(req.tools.map((t) => [t.name, { description: t.description, params: t.parameters as never }]))
       : undefined;
@@ -187,26 +217,9 @@ export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: Cha
 export async function complete(env: GenerateEnv, seq: LlamaContextSequence, req: CompletionRequest, emit: (e: GenerationEvent) => void, signal: AbortSignal): Promise<GenerationResult> {
   const meter = new Meter(env);
   const grammar = await grammarFor(env, req.jsonSchema);
-  if (req.logprobs !== undefined) {
-    const prompt = env.model.tokenize(req.prompt, true);
-    const out = await generateWithLogprobs(env, seq, prompt, req, grammar, emit, signal, meter);
-    return { text: out.text, finishReason: out.finish, metrics: meter.metrics(prompt.length), logprobs: out.logprobs, toolCalls: [] };
-  }
-  const { LlamaCompletion } = await import('node-llama-cpp');
-  const completion = new LlamaCompletion({ contextSequence: seq });
-  try {
-    const before = { in: seq.tokenMeter.usedInputTokens, out: seq.tokenMeter.usedOutputTokens };
-    const res = await completion.generateCompletionWithMeta(req.prompt, {
-      ...sampling(req.params),
-      grammar,
-      customStopTriggers: req.params.stop.length ? req.params.stop : undefined,
-      signal,
-      stopOnAbortSignal: true,
-      onToken: (tokens: Token[]) => meter.token(tokens.length),
-      onTextChunk: (text: string) => emit({ type: 'text', text }),
-    } as never);
-    return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(seq.tokenMeter.usedInputTokens - before.in, seq.tokenMeter.usedOutputTokens - before.out), logprobs: null, toolCalls: [] };
-  } finally {
-    completion.dispose({ disposeSequence: false });
-  }
+  const bos = env.model.tokens.bos;
+  const prompt = [...(bos !== null && env.model.tokens.shouldPrependBosToken ? [bos] : []), ...env.model.tokenize(req.prompt, true)];
+  if (prompt.length === 0) throw new RequestError('prompt: empty, and the model has no BOS token to start from');
+  const out = await generateTokens(env, seq, prompt, { params: req.params, logprobs: req.logprobs }, grammar, emit, signal, meter);
+  return { text: out.text, finishReason: out.finish, metrics: meter.metrics(out.promptTokens), logprobs: out.logprobs, toolCalls: [] };
 }

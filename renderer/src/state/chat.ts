@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { AddMessageRequest, ChatColumn, Conversation, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ExportResult } from '../../../shared/chat';
 import type { ChatMessage, LoadedModel, SamplingParams } from '../../../shared/inference';
-import { api, errorMessage } from '../api/client';
+import { api, errorMessage, isApiError } from '../api/client';
 import { historyFor, newestLeaf, optionsMatch, pathTo, randomSeed, turnsOf, type SavedMetrics } from '../features/chat/chatView';
 
 /**
@@ -240,13 +240,15 @@ export const useChat = create<ChatState>()((set, get) => {
           resolve();
         };
         stoppers.set(column, () => {
+          if (!ended) {
+            flush();
+            const text = get().run?.seq === seq ? (get().run?.columns[column]?.text ?? '') : '';
+            const metrics: SavedMetrics = { finishReason: 'abort', ...(seed === undefined ? {} : { seed }) };
+            if (text) save(column, text, metrics);
+            end({ state: 'stopped', metrics });
+          }
+          // After ending: unsubscribing completes the observable, which must not read as a failure.
           unsubscribe?.();
-          if (ended) return;
-          flush();
-          const text = get().run?.seq === seq ? (get().run?.columns[column]?.text ?? '') : '';
-          const metrics: SavedMetrics = { finishReason: 'abort', ...(seed === undefined ? {} : { seed }) };
-          if (text) save(column, text, metrics);
-          end({ state: 'stopped', metrics });
         });
         ensureLoaded(col).then(
           () => {
@@ -369,8 +371,13 @@ export const useChat = create<ChatState>()((set, get) => {
         set({ current: { ...current, conversation: { ...current.conversation, ...patch } }, currentError: null });
       } catch (error) {
         if (request !== getRequest || get().selectedId !== id) return;
+        if (isApiError(error) && error.data?.code === 'NOT_FOUND') {
+          // Deleted elsewhere (or a stale remembered selection): nothing is open.
+          writeSelected(null);
+          set({ selectedId: null, current: null, currentError: null });
+          return;
+        }
         set({ current: null, currentError: errorMessage(error) });
-        if (get().conversations.length > 0 && !get().conversations.some((c) => c.id === id)) writeSelected(null);
       }
     },
 
