@@ -148,3 +148,13 @@ export const OpenAiSettings = z
 export type OpenAiSettings = z.infer<typeof OpenAiSettings>;
 export const UpdateOpenAiSettings = OpenAiSettings.partial().strict();
 export type UpdateOpenAiSettings = z.infer<typeof UpdateOpenAiSettings>;
+
+export interface ServerInfo {
+  /** /v1 answers requests now. */
+  running: boolean;
+  /** Base URL of the OpenAI-compatible API (…/v1), when an HTTP server is up. */
+  url: string | null;
+  settings: OpenAiSettings;
+  /** `serve`: the HTTP server also serves this UI, so stopping only turns /v1 off. `electron`: the app starts its own server. */
+  host: string;
+}

@@ -10,6 +10,7 @@ import { JobRunner, type WorkerEntry } from './jobs/runner';
 import { ModelLibrary } from './models/library';
 import { ModelManager } from './inference/model-manager';
 import { ConversationsStore } from './chat/conversations-store';
+import type { ServerControl } from './api/engine-api';
 import { ArtifactsStore } from './store/artifacts-store';
 import { openDatabase, type Db } from './store/database';
 import { EnginesStore } from './store/engines-store';
@@ -47,6 +48,8 @@ export interface Engine {
   runner: JobRunner;
   bus: JobEventBus;
   inference: ModelManager;
+  /** The host plugs in how /v1 is served (whittle serve: a switch; Electron: its own HTTP server). */
+  server: { current: ServerControl | null };
   close(): Promise<void>;
 }
 
@@ -98,7 +101,8 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
   const reveal = config.reveal ?? (async (path: string) => void (await import('open')).default(dirname(path)));
   const inference = new ModelManager(library, config.modelHost ?? { script: join(dirname(config.worker.script), 'model-host.js'), execArgv: config.worker.execArgv });
   const conversations = new ConversationsStore(db);
-  const api = createEngineApi({ info, jobs, artifacts, runner, bus, library, secrets, reveal, inference, conversations, dataDir: config.dataDir, settings });
+  const server: { current: ServerControl | null } = { current: null };
+  const api = createEngineApi({ info, jobs, artifacts, runner, bus, library, secrets, reveal, inference, conversations, dataDir: config.dataDir, settings, server });
 
   let seen = jobs.now();
   let ticks = 0;
@@ -123,5 +127,5 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
       db.close();
     })());
 
-  return { api, config, db, jobs, artifacts, settings, library, runner, bus, inference, close };
+  return { api, config, db, jobs, artifacts, settings, library, runner, bus, inference, server, close };
 }

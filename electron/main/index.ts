@@ -6,6 +6,7 @@ import { appRouter } from '../../shared/api/router';
 import { startEngine, type Engine } from '../engine';
 import { defaultDataDir, testJobsEnabled } from '../engine/config';
 import { hostPaths } from '../engine/host-paths';
+import { startHttpServer, type RunningServer } from '../engine/server/http-server';
 import { fileSecretStore } from '../engine/hub/token-store';
 import { keychainSecretStore } from './keychain-store';
 import { hardenApp } from './security';
@@ -73,6 +74,18 @@ async function main(): Promise<void> {
     return;
   }
   const api = engine.api;
+  // The OpenAI-compatible API: the app runs its own HTTP server on 127.0.0.1 when the user starts it (Chat → API server).
+  let http: RunningServer | null = null;
+  engine.server.current = {
+    url: () => http?.url ?? null,
+    async start() {
+      http ??= await startHttpServer(api, { host: '127.0.0.1', port: 8741, rendererDir: null }).catch(() => startHttpServer(api, { host: '127.0.0.1', port: 0, rendererDir: null }));
+    },
+    async stop() {
+      await http?.close();
+      http = null;
+    },
+  };
   const win = createWindow();
   createIPCHandler({
     router: appRouter,

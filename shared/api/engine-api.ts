@@ -5,7 +5,7 @@ import type { CatalogEntry, DownloadModelInput, HubModelDetails, HubModelSummary
 import type { JobEvent, JobLogTail, JobRecord, ListJobsRequest, StartJobRequest } from '../jobs';
 import type { ToolchainInstallInput, ToolchainStatus } from '../toolchain';
 import type { AddMessageRequest, Conversation, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ExportConversationRequest, ExportResult, UpdateConversationRequest } from '../chat';
-import type { ChatRequest, CompletionRequest, EmbeddingRequest, GenerationEvent, GenerationResult, LoadedModel, LoadModelRequest, OpenAiSettings, UpdateOpenAiSettings } from '../inference';
+import type { ChatRequest, CompletionRequest, EmbeddingRequest, GenerationEvent, GenerationResult, LoadedModel, LoadModelRequest, OpenAiSettings, ServerInfo, UpdateOpenAiSettings } from '../inference';
 import type { ConvertModelInput, HfCacheEntry, ImportModelInput, LibraryModel, ListModelsRequest, MemoryFit, MemoryFitRequest, RemoveModelRequest, RemoveModelResult, UpdateModelRequest } from '../models';
 
 /**
@@ -68,6 +68,9 @@ export interface EngineApi {
     /** The /v1 API's switch, key and CORS origins (stored in the data dir's settings). */
     openAiSettings(): OpenAiSettings;
     updateOpenAiSettings(patch: UpdateOpenAiSettings): OpenAiSettings;
+    serverInfo(): ServerInfo;
+    /** Starts or stops the OpenAI-compatible API (the Electron app starts its own HTTP server on 127.0.0.1). */
+    setServerRunning(running: boolean): Promise<ServerInfo>;
   };
   conversations: {
     list(): Conversation[];

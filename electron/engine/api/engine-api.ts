@@ -31,6 +31,14 @@ export interface EngineApiDeps {
   conversations: ConversationsStore;
   dataDir: string;
   settings: SettingsStore;
+  /** How this host runs /v1; set by the host once its HTTP server (if any) exists. */
+  server: { current: ServerControl | null };
+}
+
+export interface ServerControl {
+  url(): string | null;
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export function createEngineApi(d: EngineApiDeps): EngineApi {
@@ -67,6 +75,18 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
       embed: (req) => d.inference.embed(req.modelId, req.input),
       countTokens: (id, text) => d.inference.countTokens(id, text),
       openAiSettings: () => OpenAiSettings.parse(d.settings.get('openai') ?? {}),
+      serverInfo() {
+        const settings = OpenAiSettings.parse(d.settings.get('openai') ?? {});
+        const base = d.server.current?.url() ?? null;
+        return { running: !!base && settings.enabled, url: base ? `${base}/v1` : null, settings, host: d.info.host };
+      },
+      async setServerRunning(running) {
+        const next = OpenAiSettings.parse({ ...OpenAiSettings.parse(d.settings.get('openai') ?? {}), enabled: running });
+        d.settings.set('openai', next);
+        if (running) await d.server.current?.start();
+        else await d.server.current?.stop();
+        return this.serverInfo();
+      },
       updateOpenAiSettings(patch) {
         const next = OpenAiSettings.parse({ ...OpenAiSettings.parse(d.settings.get('openai') ?? {}), ...patch });
         d.settings.set('openai', next);

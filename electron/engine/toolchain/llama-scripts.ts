@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileSha256, llamaSource } from './llama-source';
+import { bundleDigest, llamaSource } from './llama-source';
 import { runStep, type BuildHooks } from './run-step';
 
 /** What the Python toolchain needs from the llama.cpp source: the converters and the gguf-py they were written against. */
@@ -9,7 +9,7 @@ export const LLAMA_PYTHON_SCRIPTS = ['convert_hf_to_gguf.py', 'convert_lora_to_g
 
 export async function llamaSourceId(): Promise<string> {
   const src = llamaSource();
-  return `${src.tag}-${(await fileSha256(src.bundle)).slice(0, 12)}`;
+  return `${src.tag}-${(await bundleDigest(src.bundle)).slice(0, 12)}`;
 }
 
 /**

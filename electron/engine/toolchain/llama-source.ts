@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export const LLAMA_TOOLS = ['llama-quantize', 'llama-imatrix', 'llama-perplexity', 'llama-bench', 'llama-finetune', 'llama-export-lora', 'llama-gguf-split'] as const;
@@ -45,7 +45,18 @@ export async function fileSha256(file: string): Promise<string> {
 export const LLAMA_TOOLS_PATCHLEVEL = 1;
 
 /** Cache key: source version and digest, our patch level, backend, platform. A change to any of them means another build. */
+const digests = new Map<string, Promise<string>>();
+
+/** The bundle's sha256, hashed once per process and file version (35 MB; status checks ask often). */
+export function bundleDigest(bundle: string): Promise<string> {
+  const st = statSync(bundle);
+  const key = `${bundle}:${st.size}:${st.mtimeMs}`;
+  let d = digests.get(key);
+  if (!d) digests.set(key, (d = fileSha256(bundle)));
+  return d;
+}
+
 export async function llamaToolsKey(src: LlamaSource, backend: LlamaBackend): Promise<string> {
-  const digest = (await fileSha256(src.bundle)).slice(0, 12);
+  const digest = (await bundleDigest(src.bundle)).slice(0, 12);
   return `${src.tag}-${digest}-p${LLAMA_TOOLS_PATCHLEVEL}-${backend}-${process.platform}-${process.arch}`;
 }

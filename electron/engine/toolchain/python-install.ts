@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkPythonEnv, type PythonCheck } from './python-check';
 import { findPythonEnv, pythonEnvKey, pythonEnvPaths, type PythonEnvManifest, type PythonEnvPaths } from './python-env';
@@ -97,7 +97,12 @@ export async function installPythonEnv(cacheDir: string, opts: PythonInstallOpti
   const paths = pythonEnvPaths(cacheDir, key);
   await mkdir(paths.root, { recursive: true });
   await rm(paths.manifest, { force: true });
-  const groups = [...new Set([...(existing?.manifest.groups ?? []), ...(opts.fixtures ? ['fixtures'] : [])])];
+  // The groups ever installed here are remembered outside the manifest, so a repair after an interrupted install
+  // (no manifest) keeps them instead of uninstalling them.
+  const groupsFile = join(paths.root, 'groups.json');
+  const remembered = existsSync(groupsFile) ? (JSON.parse(await readFile(groupsFile, 'utf8')) as string[]) : [];
+  const groups = [...new Set([...(existing?.manifest.groups ?? []), ...remembered, ...(opts.fixtures ? ['fixtures'] : [])])];
+  await writeFile(groupsFile, JSON.stringify(groups));
 
   hooks.progress(0, 'Fetching uv');
   const uv = await ensureUv(cacheDir, hooks.log, hooks.signal);

@@ -8,6 +8,7 @@ import { pathTo, turnsOf } from './chatView';
 import { Composer } from './Composer';
 import { ConversationList } from './ConversationList';
 import { ExportDataset } from './ExportDataset';
+import { ApiServerPanel } from './ApiServerPanel';
 import { NewConversation } from './NewConversation';
 import { SettingsPanel } from './SettingsPanel';
 
@@ -106,6 +107,7 @@ export function ChatPage() {
     <section className="page page-chat" data-testid="page-chat" aria-labelledby="title-chat">
       <header className="page-header chat-header">
         <h1 id="title-chat">Chat</h1>
+        <ApiServerPanel modelId={conversation?.columns[0]?.modelId ?? null} />
         {conversation && !creating && (
           <>
             <span className="chat-header-title" data-testid="chat-title">
