@@ -78,7 +78,12 @@ try {
   const local = [];
   const http = [];
   for (let i = 0; i < runs; i++) {
-    local.push((await engine.api.inference.chat(req)).metrics.genTokensPerSec);
+    // In-process as an API user sees it: from the first streamed text to the end, timed in this process.
+    let firstLocal = 0;
+    const r = await engine.api.inference.chat(req, (e) => {
+      if (e.type === 'text' && !firstLocal) firstLocal = performance.now();
+    });
+    local.push((r.metrics.completionTokens - 1) / ((performance.now() - firstLocal) / 1000));
     const t0 = performance.now();
     let first = 0;
     let chunks = 0;

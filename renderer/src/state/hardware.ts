@@ -20,6 +20,8 @@ interface HardwareState {
   reloadAfter: (jobId: string) => void;
 }
 
+let loadSeq = 0;
+
 export const useHardware = create<HardwareState>()((set, get) => ({
   latest: null,
   loaded: false,
@@ -30,11 +32,14 @@ export const useHardware = create<HardwareState>()((set, get) => ({
   reloadedFor: null,
 
   async load() {
+    // Only the newest call may write: an older one (say, batched with a slow toolchain check) must not bring back
+    // "no report" after a newer call found the report that just finished.
+    const seq = ++loadSeq;
     try {
       const latest = await api.hardware.latestReport.query();
-      set({ latest, loaded: true, loadError: null });
+      if (seq === loadSeq) set({ latest, loaded: true, loadError: null });
     } catch (error) {
-      set({ loaded: true, loadError: errorMessage(error) });
+      if (seq === loadSeq) set({ loaded: true, loadError: errorMessage(error) });
     }
   },
 
