@@ -1,78 +1,17 @@
-import { createElement, useMemo } from 'react';
-import { parseMarkdown, type Block, type Inline } from '../hub/markdown';
+import { useMemo } from 'react';
+import { parseMarkdown } from '../hub/markdown';
+import { BlockView } from '../hub/MarkdownBlocks';
 import { CopyButton } from '../library/CopyButton';
 
-function Spans({ inline }: { inline: Inline[] }) {
+function codeWithCopy(text: string) {
   return (
-    <>
-      {inline.map((s, i) => {
-        switch (s.type) {
-          case 'code':
-            return <code key={i}>{s.text}</code>;
-          case 'strong':
-            return <strong key={i}>{s.text}</strong>;
-          case 'em':
-            return <em key={i}>{s.text}</em>;
-          case 'image':
-            return (
-              <span key={i} className="muted">
-                [image{s.alt ? `: ${s.alt}` : ''}]
-              </span>
-            );
-          case 'link':
-            return s.href ? (
-              <a key={i} href={s.href} target="_blank" rel="noreferrer noopener">
-                {s.text}
-              </a>
-            ) : (
-              <span key={i}>{s.text}</span>
-            );
-          default:
-            return <span key={i}>{s.text}</span>;
-        }
-      })}
-    </>
+    <div className="chat-code">
+      <pre className="code-block">{text}</pre>
+      <div className="chat-code-actions">
+        <CopyButton text={text} label="Copy the code" testId="chat-code-copy" />
+      </div>
+    </div>
   );
-}
-
-function BlockView({ block }: { block: Block }) {
-  switch (block.type) {
-    case 'heading':
-      return createElement(`h${Math.min(6, block.level + 3)}`, { className: 'card-heading' }, <Spans inline={block.inline} />);
-    case 'paragraph':
-      return (
-        <p>
-          <Spans inline={block.inline} />
-        </p>
-      );
-    case 'quote':
-      return (
-        <blockquote>
-          <Spans inline={block.inline} />
-        </blockquote>
-      );
-    case 'list': {
-      const items = block.items.map((item, i) => (
-        <li key={i}>
-          <Spans inline={item} />
-        </li>
-      ));
-      return block.ordered ? <ol>{items}</ol> : <ul>{items}</ul>;
-    }
-    case 'code':
-      return (
-        <div className="chat-code">
-          <pre className="code-block">{block.text}</pre>
-          <div className="chat-code-actions">
-            <CopyButton text={block.text} label="Copy the code" testId="chat-code-copy" />
-          </div>
-        </div>
-      );
-    case 'table':
-      return <pre className="code-block">{block.rows.map((r) => r.join('  |  ')).join('\n')}</pre>;
-    case 'rule':
-      return <hr />;
-  }
 }
 
 /**
@@ -87,7 +26,7 @@ export function Markdown({ text }: { text: string }) {
   return (
     <div className="model-card chat-markdown">
       {blocks.map((block, i) => (
-        <BlockView key={i} block={block} />
+        <BlockView key={i} block={block} code={codeWithCopy} />
       ))}
     </div>
   );
