@@ -43,7 +43,18 @@ export const SamplingParams = z
 export type SamplingParams = z.infer<typeof SamplingParams>;
 
 export const ChatRole = z.enum(['system', 'user', 'assistant', 'tool']);
-export const ChatMessage = z.object({ role: ChatRole, content: z.string() }).strict();
+/** A function call the assistant made earlier in the conversation; `id` pairs it with the tool message holding its result. */
+export const PastToolCall = z.object({ id: z.string().max(200).optional(), name: z.string().min(1).max(64), arguments: z.unknown() }).strict();
+export const ChatMessage = z
+  .object({
+    role: ChatRole,
+    content: z.string(),
+    /** On an assistant message: the calls it made (rendered in the model's own function-call syntax). */
+    toolCalls: z.array(PastToolCall).max(64).optional(),
+    /** On a tool message: the id of the call this is the result of (else it answers the oldest unanswered call). */
+    toolCallId: z.string().max(200).optional(),
+  })
+  .strict();
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
 export const FunctionTool = z
@@ -67,6 +78,10 @@ export const ChatRequest = z
     /** A Jinja chat template to use instead of the model's. */
     chatTemplate: z.string().max(100_000).optional(),
     tools: z.array(FunctionTool).max(64).optional(),
+    /** auto: the model decides; none: no calls; required: at least one call; or the name of the one function to call. */
+    /** false: at most one call per reply. */
+    parallelToolCalls: z.boolean().optional(),
+    toolChoice: z.union([z.enum(['auto', 'none', 'required']), z.object({ name: z.string().min(1).max(64) }).strict()]).optional(),
   })
   .strict();
 export type ChatRequest = z.infer<typeof ChatRequest>;

@@ -3,9 +3,10 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LoadOptions, SamplingParams, type GenerationEvent } from '../../shared/inference';
-import { buildTinyGguf } from '../fixtures/tiny-gguf';
+import { buildTinyGguf, CHATML_TEMPLATE } from '../fixtures/tiny-gguf';
 import { buildTinyLora } from '../fixtures/tiny-lora';
 import { startTestEngine, waitFor, waitForFinal } from '../helpers/engine';
+import { Template } from '@huggingface/jinja';
 
 type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
 
@@ -22,6 +23,8 @@ describe('local inference in model worker processes (tiny GGUF, 1 thread)', () =
   let engine: TestEngine;
   let a: string;
   let b: string;
+  /** A tiny model with a 2048-token context: tool documentation costs a token per character. */
+  let c: string;
   let fileB: string;
 
   before(async () => {
@@ -32,6 +35,9 @@ describe('local inference in model worker processes (tiny GGUF, 1 thread)', () =
     writeFileSync(fileB, buildTinyGguf({ seed: 22 }));
     a = await importGguf(engine, fileA);
     b = await importGguf(engine, fileB);
+    const fileC = join(engine.home, 'c.gguf');
+    writeFileSync(fileC, buildTinyGguf({ seed: 23, contextLength: 2048 }));
+    c = await importGguf(engine, fileC);
   });
   after(async () => engine?.dispose());
 
@@ -94,6 +100,62 @@ describe('local inference in model worker processes (tiny GGUF, 1 thread)', () =
     const v = JSON.parse(r.text) as { name: unknown; n: unknown };
     assert.equal(typeof v.name, 'string');
     assert.ok(Number.isInteger(v.n));
+  });
+
+  test('a chat-template override replaces the model’s: the prompt is exactly what the override renders', async () => {
+    const template = "{% for m in messages %}<<{{ m.role }}>> {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<<assistant>> {% endif %}";
+    const messages = [{ role: 'user' as const, content: 'hello there, model' }];
+    // Rendered independently, by the Jinja engine transformers.js uses, and counted by the model's own tokenizer.
+    const render = (t: string): string => new Template(t).render({ messages, add_generation_prompt: true, bos_token: '', eos_token: '' });
+    const over = await engine.api.inference.chat({ modelId: a, messages, chatTemplate: template, params: params({ maxTokens: 1 }) });
+    assert.equal(over.metrics.promptTokens, await engine.api.inference.countTokens(a, render(template)), `override prompt: ${JSON.stringify(render(template))}`);
+    // Without it, the model's own template (the fixture's ChatML), rendered and counted the same way.
+    const own = await engine.api.inference.chat({ modelId: a, messages, params: params({ maxTokens: 1 }) });
+    // node-llama-cpp runs a ChatML template through its built-in ChatML wrapper, which starts with the model's BOS token;
+    // an override gets exactly what it renders (a template that wants BOS writes {{ bos_token }}, as in transformers).
+    assert.equal(own.metrics.promptTokens, (await engine.api.inference.countTokens(a, render(CHATML_TEMPLATE))) + 1);
+    assert.notEqual(own.metrics.promptTokens, over.metrics.promptTokens);
+    await assert.rejects(engine.api.inference.chat({ modelId: a, messages, chatTemplate: '{% for m in messages %}{{ m.content }', params: params() }), /chatTemplate/);
+  });
+
+  test('tools: a required call is a call to an offered function with arguments that fit its schema', async () => {
+    await engine.api.inference.load({ modelId: c, options: opts({ contextSize: 2048, parallel: 1 }) });
+    const tools = [
+      { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { enum: ['Paris', 'Oslo'] }, unit: { enum: ['c', 'f'] } }, required: ['city', 'unit'] } },
+      { name: 'get_time', description: 'Time in a zone', parameters: { type: 'object', properties: { zone: { enum: ['UTC', 'CET'] } }, required: ['zone'] } },
+    ];
+    const messages = [{ role: 'user' as const, content: 'weather?' }];
+    const r = await engine.api.inference.chat({ modelId: c, messages, tools, toolChoice: 'required', params: params({ maxTokens: 80 }) });
+    assert.equal(r.finishReason, 'tool_calls', JSON.stringify(r));
+    assert.ok(r.toolCalls.length >= 1);
+    for (const c of r.toolCalls) {
+      assert.ok(['get_weather', 'get_time'].includes(c.name), c.name);
+      const args = c.arguments as Record<string, unknown>;
+      if (c.name === 'get_weather') assert.ok(['Paris', 'Oslo'].includes(args.city as string) && ['c', 'f'].includes(args.unit as string), JSON.stringify(args));
+      else assert.ok(['UTC', 'CET'].includes(args.zone as string), JSON.stringify(args));
+    }
+    const named = await engine.api.inference.chat({ modelId: c, messages, tools, toolChoice: { name: 'get_time' }, params: params({ maxTokens: 80, seed: 5 }) });
+    assert.deepEqual(named.toolCalls.map((c) => c.name), named.toolCalls.map(() => 'get_time'));
+    assert.ok(named.toolCalls.length >= 1);
+    const none = await engine.api.inference.chat({ modelId: c, messages, tools, toolChoice: 'none', params: params({ maxTokens: 8 }) });
+    assert.deepEqual(none.toolCalls, []);
+    await assert.rejects(engine.api.inference.chat({ modelId: c, messages, tools, toolChoice: { name: 'nope' }, params: params() }), /toolChoice.name: no tool named "nope"/);
+  });
+
+  test('tools: a tool result goes into the prompt, paired with its call by id; a call without a result is refused', async () => {
+    const tools = [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+    const turn = (result: string) => [
+      { role: 'user' as const, content: 'weather in Oslo?' },
+      { role: 'assistant' as const, content: '', toolCalls: [{ id: 'c1', name: 'get_weather', arguments: { city: 'Oslo' } }] },
+      { role: 'tool' as const, content: result, toolCallId: 'c1' },
+    ];
+    const short = await engine.api.inference.chat({ modelId: c, messages: turn('sunny'), tools, params: params({ maxTokens: 2 }) });
+    const long = await engine.api.inference.chat({ modelId: c, messages: turn('sunny and warm, 21 degrees'), tools, params: params({ maxTokens: 2 }) });
+    // The tiny model's vocabulary is one token per ASCII character, so the prompts differ by the results' lengths.
+    assert.equal(long.metrics.promptTokens - short.metrics.promptTokens, 'sunny and warm, 21 degrees'.length - 'sunny'.length);
+    const unanswered = turn('x').slice(0, 2);
+    await assert.rejects(engine.api.inference.chat({ modelId: c, messages: unanswered, tools, params: params() }), /messages\[1\]: tool call 0 \("get_weather"\) has no tool message with its result/);
+    await assert.rejects(engine.api.inference.chat({ modelId: c, messages: [...unanswered, { role: 'tool', content: 'x', toolCallId: 'other' }], tools, params: params() }), /messages\[2\]\.toolCallId: no earlier assistant message made a call with id "other"/);
   });
 
   test('log-probabilities: one per token, each ≤ 0, alternatives sorted and their probabilities sum to at most 1', async () => {

@@ -17,14 +17,15 @@ describe('the OpenAI-compatible API', () => {
   before(async () => {
     app = await serveApp();
     const file = join(app.home, 'tiny.gguf');
-    writeFileSync(file, buildTinyGguf({ seed: 5 }));
+    // A 2048-token context: tool documentation costs a token per character in the tiny byte vocabulary.
+    writeFileSync(file, buildTinyGguf({ seed: 5, contextLength: 2048 }));
     const started = await callApi(app.url, 'models.import', { path: file, mode: 'reference', tags: [] });
     assert.equal(started.status, 200, JSON.stringify(started.body));
     const jobId = (started.body.result as { data: { id: string } }).data.id;
     await waitForAsync('the import', async () => ((await callApi(app.url, 'jobs.get', { id: jobId }, 'GET')).body.result as { data: { state: string } }).data.state === 'succeeded', 60_000);
     const models = (await callApi(app.url, 'models.list', { limit: 10 }, 'GET')).body.result as { data: { id: string }[] };
     modelId = models.data[0]!.id;
-    const loaded = await callApi(app.url, 'inference.load', { modelId, options: { gpu: 'cpu', gpuLayers: 0, contextSize: 256, threads: 1, parallel: 4 } });
+    const loaded = await callApi(app.url, 'inference.load', { modelId, options: { gpu: 'cpu', gpuLayers: 0, contextSize: 2048, threads: 1, parallel: 4 } });
     assert.equal(loaded.status, 200, JSON.stringify(loaded.body));
     client = new OpenAI({ baseURL: `${app.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
   });
@@ -74,6 +75,46 @@ describe('the OpenAI-compatible API', () => {
     assert.equal(typeof parsed.n, 'number');
     assert.ok(Number.isInteger(parsed.n));
     assert.equal(typeof parsed.ok, 'boolean');
+  });
+
+  test('tools: a forced call comes back as tool_calls (whole and streamed), and its result round-trips by id', async () => {
+    const tools = [
+      { type: 'function' as const, function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { enum: ['Paris', 'Oslo'] } }, required: ['city'] } } },
+      { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { enum: ['UTC', 'CET'] } }, required: ['zone'] } } },
+    ];
+    const ask = [{ role: 'user' as const, content: 'weather?' }];
+    const r = await client.chat.completions.create({ model: modelId, messages: ask, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } }, temperature: 0.8, seed: 2, max_tokens: 60 });
+    const choice = r.choices[0]!;
+    assert.equal(choice.finish_reason, 'tool_calls');
+    const call = choice.message.tool_calls?.[0];
+    assert.ok(call && call.type === 'function' && call.id.length > 0, JSON.stringify(choice.message));
+    assert.equal(call.function.name, 'get_weather');
+    assert.ok(['Paris', 'Oslo'].includes((JSON.parse(call.function.arguments) as { city: string }).city), call.function.arguments);
+
+    const stream = await client.chat.completions.create({ model: modelId, messages: ask, tools, tool_choice: 'required', temperature: 0.8, seed: 2, max_tokens: 60, stream: true });
+    const streamed: { name?: string; arguments?: string }[] = [];
+    let finish: string | null = null;
+    for await (const c of stream) {
+      for (const t of c.choices[0]?.delta.tool_calls ?? []) streamed[t.index] = { name: t.function?.name, arguments: t.function?.arguments };
+      finish = c.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(finish, 'tool_calls');
+    assert.ok(streamed.length >= 1 && streamed.every((t) => ['get_weather', 'get_time'].includes(t.name ?? '') && typeof JSON.parse(t.arguments ?? '') === 'object'), JSON.stringify(streamed));
+
+    const followUp = (result: string) => client.chat.completions.create({ model: modelId, messages: [...ask, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: call.id, content: result }], tools, temperature: 0.8, seed: 2, max_tokens: 2 });
+    const short = await followUp('sunny');
+    const long = await followUp('sunny, 21 degrees');
+    assert.equal(long.usage!.prompt_tokens - short.usage!.prompt_tokens, ', 21 degrees'.length, 'the result is in the prompt');
+    await assert.rejects(client.chat.completions.create({ model: modelId, messages: [...ask, { role: 'assistant', content: null, tool_calls: [call] }], tools, max_tokens: 2 }), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.BadRequestError);
+      assert.match(err.message, /messages\[1\]: tool call 0 \("get_weather"\) has no tool message with its result/);
+      return true;
+    });
+    await assert.rejects(client.chat.completions.create({ model: modelId, messages: [...ask, { role: 'assistant', content: null, tool_calls: [{ ...call, function: { ...call.function, arguments: '{"city": ' } }] }], tools }), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.BadRequestError);
+      assert.match(err.message, /messages\[1\]\.tool_calls\[0\]\.function\.arguments: not JSON/);
+      return true;
+    });
   });
 
   test('errors come back in OpenAI’s shape', async () => {

@@ -1,29 +1,15 @@
 // node-llama-cpp is ESM with top-level await: values are imported dynamically, types statically.
-import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
-import type { ChatMessage, ChatRequest, CompletionRequest, FinishReason, GenerationEvent, GenerationMetrics, GenerationResult, SamplingParams, TokenLogprob, ToolCall } from '../../../shared/inference';
+import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, LlamaChat, Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
+import { endsWithFunctionResults, toHistory } from './chat-history';
+import { RequestError } from './request-error';
+import { forcingFunctionCall, planTools } from './tool-choice';
+import type { ChatRequest, CompletionRequest, FinishReason, GenerationEvent, GenerationMetrics, GenerationResult, SamplingParams, TokenLogprob, ToolCall } from '../../../shared/inference';
 
 export interface GenerateEnv {
   llama: Llama;
   model: LlamaModel;
   context: LlamaContext;
   peakRss(): number;
-}
-
-export class RequestError extends Error {
-  constructor(message: string, readonly status = 400) {
-    super(message);
-  }
-}
-
-function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
-  const out: ChatHistoryItem[] = [];
-  for (const m of messages) {
-    if (m.role === 'system') out.push({ type: 'system', text: m.content });
-    else if (m.role === 'assistant') out.push({ type: 'model', response: [m.content] });
-    else if (m.role === 'tool') out.push({ type: 'user', text: `Tool result:\n${m.content}` });
-    else out.push({ type: 'user', text: m.content });
-  }
-  return out;
 }
 
 /** Times one request: TTFT from the request's start, prompt rate over TTFT, generation rate after the first token. */
@@ -183,31 +169,47 @@ export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: Cha
     }
   }
   const history = toHistory(req.messages);
+  const tools = planTools(req);
+  if (tools.functions && req.jsonSchema) throw new RequestError('jsonSchema cannot be combined with tools (the tool parameters are the schema)');
   const llamaChat = new LlamaChat({ contextSequence: seq, chatWrapper: chatWrapper ?? 'auto' });
   try {
-    if (!req.tools?.length) {
+    if (!tools.functions) {
       const { LlamaText } = await import('node-llama-cpp');
-      const state = llamaChat.chatWrapper.generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] });
+      // A history that ends with function results continues that model turn; otherwise a new turn starts.
+      const state = llamaChat.chatWrapper.generateContextState({ chatHistory: endsWithFunctionResults(history) ? history : [...history, { type: 'model', response: [] }] });
       const prompt = state.contextText.tokenize(env.model.tokenizer);
       const stopTokens = state.stopGenerationTriggers.map((t) => LlamaText(t).tokenize(env.model.tokenizer, 'trimLeadingSpace')).filter((t) => t.length > 0);
       const out = await generateTokens(env, seq, prompt, { params: req.params, logprobs: req.logprobs, stopTokens }, grammar, emit, signal, meter);
       return { text: out.text, finishReason: out.finish, metrics: meter.metrics(out.promptTokens), logprobs: out.logprobs, toolCalls: [] };
     }
     if (req.logprobs !== undefined) throw new RequestError('logprobs cannot be combined with tools');
-    const functions: ChatModelFunctions | undefined = req.tools?.length
-      ? Object.fromEntries(req.tools.map((t) => [t.name, { description: t.description, params: t.parameters as never }]))
-      : undefined;
-    const before = { in: seq.tokenMeter.usedInputTokens, out: seq.tokenMeter.usedOutputTokens };
+    if (tools.force) {
+      // LlamaChat reads its wrapper once, at construction: a forced call needs a chat of its own.
+      const forced = await forcingFunctionCall(llamaChat.chatWrapper);
+      llamaChat.dispose({ disposeSequence: false });
+      return await chatWithTools(env, seq, req, new LlamaChat({ contextSequence: seq, chatWrapper: forced }), history, tools.functions, emit, signal, meter);
+    }
+    return await chatWithTools(env, seq, req, llamaChat, history, tools.functions, emit, signal, meter);
+  } finally {
+    llamaChat.dispose({ disposeSequence: false });
+  }
+}
+
+async function chatWithTools(env: GenerateEnv, seq: LlamaContextSequence, req: ChatRequest, llamaChat: LlamaChat, history: ChatHistoryItem[], functions: ChatModelFunctions, emit: (e: GenerationEvent) => void, signal: AbortSignal, meter: Meter): Promise<GenerationResult> {
+  const before = { in: seq.tokenMeter.usedInputTokens, out: seq.tokenMeter.usedOutputTokens };
+  try {
     const res = await llamaChat.generateResponse(history, {
       ...sampling(req.params),
-      ...(functions ? { functions } : { grammar }),
+      functions,
+      maxParallelFunctionCalls: req.parallelToolCalls === false ? 1 : undefined,
       customStopTriggers: req.params.stop.length ? req.params.stop : undefined,
       signal,
       stopOnAbortSignal: true,
       onToken: (tokens: Token[]) => meter.token(tokens.length),
       onTextChunk: (text: string) => emit({ type: 'text', text }),
-    } as never);
-    const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c: { functionName: string; params: unknown }) => ({ name: c.functionName, arguments: c.params ?? {} }));
+    });
+    const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c) => ({ name: c.functionName, arguments: c.params ?? {} }));
+    void env;
     return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(seq.tokenMeter.usedInputTokens - before.in, seq.tokenMeter.usedOutputTokens - before.out), logprobs: null, toolCalls };
   } finally {
     llamaChat.dispose({ disposeSequence: false });

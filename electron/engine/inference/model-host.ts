@@ -5,7 +5,8 @@
  */
 import type { LlamaEmbeddingContext } from 'node-llama-cpp';
 import type { GenerationEvent, LoadOptions } from '../../../shared/inference';
-import { chat, complete, RequestError, type GenerateEnv } from './generate';
+import { chat, complete, type GenerateEnv } from './generate';
+import { RequestError } from './request-error';
 import type { HostMessage, HostRequest } from './host-protocol';
 import { SlotPool } from './sequence-pool';
 

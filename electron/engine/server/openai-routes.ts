@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { EngineApi } from '../../../shared/api/engine-api';
 import { InvalidInputError, NotFoundError } from '../../../shared/api/router';
-import type { ChatMessage, GenerationEvent, GenerationResult, SamplingParams } from '../../../shared/inference';
+import type { ChatMessage, ChatRequest, GenerationEvent, GenerationResult, SamplingParams } from '../../../shared/inference';
 import { newId } from '../util/ids';
 import { OaChatRequest, OaCompletionRequest, OaEmbeddingRequest, type OaChatRequest as OaChat } from './openai-schemas';
 
@@ -42,11 +42,27 @@ function sampling(b: { temperature?: number; top_p?: number; top_k?: number; min
 }
 
 function messages(body: OaChat): ChatMessage[] {
-  return body.messages.map((m) => {
-    const text = typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => p.text).join('');
-    const calls = m.tool_calls?.map((c) => `${c.function.name}(${c.function.arguments})`).join('\n');
-    return { role: m.role === 'developer' ? 'system' : m.role, content: calls ? `${text}${text ? '\n' : ''}${calls}` : text };
+  return body.messages.map((m, i) => {
+    const content = typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => p.text).join('');
+    const role = m.role === 'developer' ? 'system' : m.role;
+    if (role === 'tool') return { role, content, ...(m.tool_call_id ? { toolCallId: m.tool_call_id } : {}) };
+    if (role !== 'assistant' || !m.tool_calls?.length) return { role, content };
+    const toolCalls = m.tool_calls.map((c, j) => {
+      let args: unknown;
+      try {
+        args = c.function.arguments.trim() === '' ? {} : JSON.parse(c.function.arguments);
+      } catch (err) {
+        throw new InvalidInputError(`messages[${i}].tool_calls[${j}].function.arguments: not JSON (${(err as Error).message})`);
+      }
+      return { ...(c.id ? { id: c.id } : {}), name: c.function.name, arguments: args };
+    });
+    return { role, content, toolCalls };
   });
+}
+
+function toolChoice(c: OaChat['tool_choice']): ChatRequest['toolChoice'] {
+  if (c === undefined) return undefined;
+  return typeof c === 'string' ? c : { name: c.function.name };
 }
 
 const usage = (r: GenerationResult) => ({ prompt_tokens: r.metrics.promptTokens, completion_tokens: r.metrics.completionTokens, total_tokens: r.metrics.promptTokens + r.metrics.completionTokens });
@@ -113,6 +129,8 @@ export async function registerOpenAiRoutes(app: FastifyInstance, api: EngineApi)
             jsonSchema,
             logprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
             tools: body.tools?.map((t) => ({ name: t.function.name, description: t.function.description, parameters: t.function.parameters })),
+            toolChoice: toolChoice(body.tool_choice),
+            parallelToolCalls: body.parallel_tool_calls,
           };
           const id = `chatcmpl-${newId('c')}`;
           const created = Math.floor(Date.now() / 1000);

@@ -175,6 +175,9 @@ export interface BenchOptions {
   nGen?: number;
   repetitions?: number;
   gpuLayers?: number;
+  batchSize?: number;
+  ubatchSize?: number;
+  flashAttention?: boolean;
 }
 
 /** One row of `llama-bench -o json` (the fields Whittle uses; the tool prints more). */
@@ -192,6 +195,9 @@ export interface BenchRow {
 
 export async function llamaBench(o: BenchOptions, run: ToolRun): Promise<BenchRow[]> {
   const args = ['-m', o.model, '-t', String(o.threads ?? 1), '-p', String(o.nPrompt ?? 64), '-n', String(o.nGen ?? 16), '-r', String(o.repetitions ?? 2), '-ngl', String(o.gpuLayers ?? 0), '-o', 'json'];
+  if (o.batchSize !== undefined) args.push('-b', String(o.batchSize));
+  if (o.ubatchSize !== undefined) args.push('-ub', String(o.ubatchSize));
+  if (o.flashAttention !== undefined) args.push('-fa', o.flashAttention ? 'on' : 'off');
   const out = await runLlamaTool('llama-bench', args, run);
   let rows: unknown;
   try {
