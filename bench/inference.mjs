@@ -15,6 +15,7 @@
 // A benchmark, not a test: it exits 0 even when a target is missed, but says FAIL.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEngine } from '../electron/engine/index.ts';
@@ -39,14 +40,25 @@ if (!tools) {
 }
 const home = mkdtempSync(join(tmpdir(), 'whittle-bench-inference-'));
 const engine = await startEngine({ dataDir: home, host: 'cli', version: 'bench', worker: { script: join(root, 'out', 'main', 'job-worker.js'), execArgv: [] } });
-const results = { threads, runs, models: [], http: null, concurrent: null };
+const results = { threads, runs, models: [], http: [], concurrent: null };
 
 /** node-llama-cpp driven directly in this process with the worker's load options: the binding's own speed. */
 async function bareBinding(file, load) {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+  // llama.cpp's own timer of its decode calls, read from its performance report: what the binding adds is the rest.
+  let evalReport = null;
+  const llama = await getLlama({
+    gpu: false,
+    build: 'never',
+    logLevel: LlamaLogLevel.info,
+    logger: (level, message) => {
+      const m = /eval time = +([0-9.]+) ms \/ +([0-9]+) runs/.exec(message);
+      if (m) evalReport = { ms: Number(m[1]), runs: Number(m[2]) };
+      else if ((level === 'error' || level === 'fatal') && !message.includes('llama_perf')) console.error(message);
+    },
+  });
   const model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
-  const context = await model.createContext({ contextSize: load.contextSize, sequences: 1, batchSize: load.batchSize, threads: load.threads, flashAttention: load.flashAttention });
+  const context = await model.createContext({ contextSize: load.contextSize, sequences: 1, batchSize: load.batchSize, threads: load.threads, flashAttention: load.flashAttention, performanceTracking: true });
   const seq = context.getSequence();
   const bos = model.tokens.bos !== null && model.tokens.shouldPrependBosToken ? [model.tokens.bos] : [];
   const tokenize = (text) => [...bos, ...model.tokenize(text, true)];
@@ -60,15 +72,22 @@ async function bareBinding(file, load) {
       for await (const _ of seq.evaluate(tokens, { temperature: 0 })) break;
       return tokens.length / ((performance.now() - t0) / 1000);
     },
+    /** Tokens/s from the first generated token on, and llama.cpp's own milliseconds per decode over the same steps. */
     async tg(n) {
       await seq.clearHistory();
       let first = 0;
       let got = 0;
       for await (const _ of seq.evaluate(tokenize('The'), { temperature: 0 })) {
-        if (got++ === 0) first = performance.now();
+        if (got++ === 0) {
+          first = performance.now();
+          await context.printTimings(); // resets llama.cpp's counters: what follows is the generation steps only
+        }
         if (got >= n) break;
       }
-      return (got - 1) / ((performance.now() - first) / 1000);
+      const tps = (got - 1) / ((performance.now() - first) / 1000);
+      evalReport = null;
+      await context.printTimings();
+      return { tps, decodeMs: evalReport ? evalReport.ms / evalReport.runs : null };
     },
     dispose: () => model.dispose(),
   };
@@ -91,7 +110,7 @@ async function benchModel(label, file, words) {
   const prompt = bare.detokenize(bare.tokenize(words.slice(0, n).join(' ')).slice(0, 128));
   const ref = { pp: [], tg: [] };
   const ours = { pp: [], tg: [], promptTokens: 0 };
-  const floor = { pp: [], tg: [] };
+  const floor = { pp: [], tg: [], decodeMs: [] };
   const benchOnce = () => llamaBench({ model: file, threads, nPrompt: 128, nGen: 64, repetitions: 1, batchSize: 512, ubatchSize: 512, flashAttention: false }, { bin: join(tools.dir, 'bin') });
   await benchOnce();
   await engine.api.inference.complete({ modelId, prompt: 'warm up', params: { ...GREEDY, maxTokens: 4 } });
@@ -106,64 +125,77 @@ async function benchModel(label, file, words) {
     const g = await engine.api.inference.complete({ modelId, prompt: 'The', params: { ...GREEDY, maxTokens: 64 } });
     ours.tg.push(g.metrics.genTokensPerSec);
     floor.pp.push(await bare.pp(prompt));
-    floor.tg.push(await bare.tg(64));
+    const t = await bare.tg(64);
+    floor.tg.push(t.tps);
+    if (t.decodeMs !== null) floor.decodeMs.push(t.decodeMs);
   }
   await bare.dispose();
   const r = { pp: median(ref.pp), tg: median(ref.tg) };
   const w = { pp: median(ours.pp), tg: median(ours.tg) };
-  const b = { pp: median(floor.pp), tg: median(floor.tg) };
+  const b = { pp: median(floor.pp), tg: median(floor.tg), decodeMs: floor.decodeMs.length ? median(floor.decodeMs) : null };
   results.models.push({ model: label, file, promptTokens: ours.promptTokens, llamaBench: r, whittle: w, binding: b, ratio: { pp: w.pp / r.pp, tg: w.tg / r.tg }, bindingRatio: { pp: b.pp / r.pp, tg: b.tg / r.tg } });
   return modelId;
 }
 
-/** Tokens/s of one streamed /v1 chat completion, from the first content chunk to the end, as a client sees it. */
-async function streamOverHttp(url, model, messages) {
-  let first = 0;
-  let usage = null;
-  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages, temperature: 0, top_k: 1, top_p: 1, min_p: 0, seed: 1, max_tokens: 128, stream: true, stream_options: { include_usage: true } }) });
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const part of res.body) {
-    buf += decoder.decode(part, { stream: true });
-    let i;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const line = buf.slice(0, i).replace(/^data: /, '');
-      buf = buf.slice(i + 2);
-      if (line === '[DONE]') continue;
-      const c = JSON.parse(line);
-      if (c.usage) usage = c.usage;
-      if (c.choices?.[0]?.delta?.content && !first) first = performance.now();
-    }
+/**
+ * Tokens/s of one streamed /v1 chat completion as a client sees it, from the first chunk to the last. The client is
+ * node:http with no SSE parsing beyond finding the usage chunk, so its own cost barely shows beside the server's.
+ */
+function streamOverHttp(url, body) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(`${url}/v1/chat/completions`);
+    let first = 0;
+    let tail = '';
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        if (!first) first = performance.now();
+        tail = (tail + d).slice(-2000);
+      });
+      res.on('end', () => {
+        const end = performance.now();
+        const usage = /"usage":(\{[^}]*\})/.exec(tail);
+        if (res.statusCode !== 200 || !usage) reject(new Error(`HTTP ${res.statusCode}: ${tail.slice(-300)}`));
+        else resolve((JSON.parse(usage[1]).completion_tokens - 1) / ((end - first) / 1000));
+      });
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** The same greedy chat streamed in-process and over /v1, alternating `runs` times. */
+async function httpVsInProcess(url, label, modelId, maxTokens) {
+  const messages = [{ role: 'user', content: 'Hello' }];
+  const local = [];
+  const http = [];
+  for (let i = 0; i < runs; i++) {
+    // In-process as an API user sees it: from the first streamed text to the end, timed in this process.
+    let first = 0;
+    const r = await engine.api.inference.chat({ modelId, messages, params: { ...GREEDY, maxTokens } }, (e) => {
+      if (e.type === 'text' && !first) first = performance.now();
+    });
+    local.push((r.metrics.completionTokens - 1) / ((performance.now() - first) / 1000));
+    http.push(await streamOverHttp(url, { model: modelId, messages, temperature: 0, top_k: 1, top_p: 1, min_p: 0, repeat_penalty: 1, seed: 1, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }));
   }
-  return (usage.completion_tokens - 1) / ((performance.now() - first) / 1000);
+  results.http.push({ model: label, maxTokens, inProcess: median(local), overHttp: median(http), ratio: median(http) / median(local) });
 }
 
 try {
   const tiny = join(home, 'tiny.gguf');
   writeFileSync(tiny, buildTinyGguf({ seed: 9, nEmbd: 256, nFf: 512, nLayer: 4, contextLength: 1024 }));
   const words = readFileSync(join(root, '..', 'shared', 'data', 'wikitext-2', 'valid.txt'), 'utf8').split(/\s+/).filter(Boolean);
+  const server = await startHttpServer(engine.api, { host: '127.0.0.1', port: 0, rendererDir: null });
   if (!o['no-gemma']) {
     const { gemmaFixture } = await import('../test/fixtures/python-models.ts');
-    const gemmaId = await benchModel('Gemma 3 270M Q4_K_M', (await gemmaFixture()).q4, words);
+    const label = 'Gemma 3 270M Q4_K_M';
+    const gemmaId = await benchModel(label, (await gemmaFixture()).q4, words);
+    await httpVsInProcess(server.url, label, gemmaId, 64);
     await engine.api.inference.unload(gemmaId);
   }
-  const tinyId = await benchModel('tiny (random, 4 layers, 256 wide)', tiny, words);
-
-  // Streaming over HTTP vs in-process, same model and request, alternating.
-  const server = await startHttpServer(engine.api, { host: '127.0.0.1', port: 0, rendererDir: null });
-  const messages = [{ role: 'user', content: 'Hello' }];
-  const local = [];
-  const http = [];
-  for (let i = 0; i < runs; i++) {
-    // In-process as an API user sees it: from the first streamed text to the end, timed in this process.
-    let firstLocal = 0;
-    const r = await engine.api.inference.chat({ modelId: tinyId, messages, params: { ...GREEDY, maxTokens: 128 } }, (e) => {
-      if (e.type === 'text' && !firstLocal) firstLocal = performance.now();
-    });
-    local.push((r.metrics.completionTokens - 1) / ((performance.now() - firstLocal) / 1000));
-    http.push(await streamOverHttp(server.url, tinyId, messages));
-  }
-  results.http = { inProcess: median(local), overHttp: median(http), ratio: median(http) / median(local) };
+  const label = 'tiny (random, 4 layers, 256 wide)';
+  const tinyId = await benchModel(label, tiny, words);
+  await httpVsInProcess(server.url, label, tinyId, 400);
 
   // 16 concurrent streaming clients on 4 parallel sequences (the rest queue).
   await engine.api.inference.load({ modelId: tinyId, options: { gpu: 'cpu', gpuLayers: 0, contextSize: 256, threads, flashAttention: false, kvCacheType: 'f16', parallel: 4, lora: [], idleUnloadSeconds: 0 } });
@@ -195,7 +227,11 @@ else {
     console.log(`  prompt  llama-bench ${m.llamaBench.pp.toFixed(1)} tok/s, whittle ${m.whittle.pp.toFixed(1)} tok/s, ratio ${m.ratio.pp.toFixed(2)} ${verdict(m.ratio.pp)}`);
     console.log(`  gen     llama-bench ${m.llamaBench.tg.toFixed(1)} tok/s, whittle ${m.whittle.tg.toFixed(1)} tok/s, ratio ${m.ratio.tg.toFixed(2)} ${verdict(m.ratio.tg)}`);
     console.log(`  node-llama-cpp's own loop: prompt ${m.binding.pp.toFixed(1)} tok/s (${m.bindingRatio.pp.toFixed(2)} of llama-bench), gen ${m.binding.tg.toFixed(1)} tok/s (${m.bindingRatio.tg.toFixed(2)}); whittle reaches ${(m.whittle.pp / m.binding.pp).toFixed(2)} and ${(m.whittle.tg / m.binding.tg).toFixed(2)} of it`);
+    if (m.binding.decodeMs !== null) {
+      const step = 1000 / m.binding.tg;
+      console.log(`  per generated token: llama-bench ${(1000 / m.llamaBench.tg).toFixed(2)} ms; in the binding llama.cpp's decode ${m.binding.decodeMs.toFixed(2)} ms + the binding's sampling and scheduling ${(step - m.binding.decodeMs).toFixed(2)} ms; whittle ${(1000 / m.whittle.tg).toFixed(2)} ms`);
+    }
   }
-  console.log(`http streaming: in-process ${results.http.inProcess.toFixed(1)} tok/s, over /v1 SSE ${results.http.overHttp.toFixed(1)} tok/s, ratio ${results.http.ratio.toFixed(2)} ${verdict(results.http.ratio)}`);
+  for (const h of results.http) console.log(`http streaming, ${h.model}, ${h.maxTokens} tokens: in-process ${h.inProcess.toFixed(1)} tok/s, over /v1 SSE ${h.overHttp.toFixed(1)} tok/s, ratio ${h.ratio.toFixed(2)} ${verdict(h.ratio)}`);
   console.log(`16 concurrent streaming clients: ${results.concurrent.errors} errors in ${results.concurrent.seconds.toFixed(1)} s ${results.concurrent.errors === 0 ? 'PASS' : 'FAIL'}`);
 }
