@@ -78,9 +78,9 @@ export const ChatRequest = z
     /** A Jinja chat template to use instead of the model's. */
     chatTemplate: z.string().max(100_000).optional(),
     tools: z.array(FunctionTool).max(64).optional(),
-    /** auto: the model decides; none: no calls; required: at least one call; or the name of the one function to call. */
     /** false: at most one call per reply. */
     parallelToolCalls: z.boolean().optional(),
+    /** auto: the model decides; none: no calls; required: at least one call; or the name of the one function to call. */
     toolChoice: z.union([z.enum(['auto', 'none', 'required']), z.object({ name: z.string().min(1).max(64) }).strict()]).optional(),
   })
   .strict();

@@ -139,6 +139,10 @@ describe('local inference in model worker processes (tiny GGUF, 1 thread)', () =
     assert.ok(named.toolCalls.length >= 1);
     const none = await engine.api.inference.chat({ modelId: c, messages, tools, toolChoice: 'none', params: params({ maxTokens: 8 }) });
     assert.deepEqual(none.toolCalls, []);
+    // none: the tools are not even documented to the model, so its prompt is that of a chat without tools.
+    const withoutTools = await engine.api.inference.chat({ modelId: c, messages, params: params({ maxTokens: 8 }) });
+    assert.equal(none.metrics.promptTokens, withoutTools.metrics.promptTokens);
+    assert.ok(r.metrics.promptTokens > none.metrics.promptTokens + 100, `documented tools: ${r.metrics.promptTokens} vs ${none.metrics.promptTokens}`);
     await assert.rejects(engine.api.inference.chat({ modelId: c, messages, tools, toolChoice: { name: 'nope' }, params: params() }), /toolChoice.name: no tool named "nope"/);
   });
 

@@ -171,7 +171,7 @@ export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: Cha
   const history = toHistory(req.messages);
   const tools = planTools(req);
   if (tools.functions && req.jsonSchema) throw new RequestError('jsonSchema cannot be combined with tools (the tool parameters are the schema)');
-  const llamaChat = new LlamaChat({ contextSequence: seq, chatWrapper: chatWrapper ?? 'auto' });
+  let llamaChat = new LlamaChat({ contextSequence: seq, chatWrapper: chatWrapper ?? 'auto' });
   try {
     if (!tools.functions) {
       const { LlamaText } = await import('node-llama-cpp');
@@ -184,36 +184,31 @@ export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: Cha
     }
     if (req.logprobs !== undefined) throw new RequestError('logprobs cannot be combined with tools');
     if (tools.force) {
-      // LlamaChat reads its wrapper once, at construction: a forced call needs a chat of its own.
-      const forced = await forcingFunctionCall(llamaChat.chatWrapper);
-      llamaChat.dispose({ disposeSequence: false });
-      return await chatWithTools(env, seq, req, new LlamaChat({ contextSequence: seq, chatWrapper: forced }), history, tools.functions, emit, signal, meter);
+      // LlamaChat reads its wrapper once, at construction: a forced call needs a chat of its own, on the resolved wrapper.
+      const resolved = llamaChat;
+      llamaChat = new LlamaChat({ contextSequence: seq, chatWrapper: await forcingFunctionCall(resolved.chatWrapper) });
+      resolved.dispose({ disposeSequence: false });
     }
-    return await chatWithTools(env, seq, req, llamaChat, history, tools.functions, emit, signal, meter);
+    return await chatWithTools(seq, req, llamaChat, history, tools.functions, emit, signal, meter);
   } finally {
     llamaChat.dispose({ disposeSequence: false });
   }
 }
 
-async function chatWithTools(env: GenerateEnv, seq: LlamaContextSequence, req: ChatRequest, llamaChat: LlamaChat, history: ChatHistoryItem[], functions: ChatModelFunctions, emit: (e: GenerationEvent) => void, signal: AbortSignal, meter: Meter): Promise<GenerationResult> {
+async function chatWithTools(seq: LlamaContextSequence, req: ChatRequest, llamaChat: LlamaChat, history: ChatHistoryItem[], functions: ChatModelFunctions, emit: (e: GenerationEvent) => void, signal: AbortSignal, meter: Meter): Promise<GenerationResult> {
   const before = { in: seq.tokenMeter.usedInputTokens, out: seq.tokenMeter.usedOutputTokens };
-  try {
-    const res = await llamaChat.generateResponse(history, {
-      ...sampling(req.params),
-      functions,
-      maxParallelFunctionCalls: req.parallelToolCalls === false ? 1 : undefined,
-      customStopTriggers: req.params.stop.length ? req.params.stop : undefined,
-      signal,
-      stopOnAbortSignal: true,
-      onToken: (tokens: Token[]) => meter.token(tokens.length),
-      onTextChunk: (text: string) => emit({ type: 'text', text }),
-    });
-    const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c) => ({ name: c.functionName, arguments: c.params ?? {} }));
-    void env;
-    return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(seq.tokenMeter.usedInputTokens - before.in, seq.tokenMeter.usedOutputTokens - before.out), logprobs: null, toolCalls };
-  } finally {
-    llamaChat.dispose({ disposeSequence: false });
-  }
+  const res = await llamaChat.generateResponse(history, {
+    ...sampling(req.params),
+    functions,
+    maxParallelFunctionCalls: req.parallelToolCalls === false ? 1 : undefined,
+    customStopTriggers: req.params.stop.length ? req.params.stop : undefined,
+    signal,
+    stopOnAbortSignal: true,
+    onToken: (tokens: Token[]) => meter.token(tokens.length),
+    onTextChunk: (text: string) => emit({ type: 'text', text }),
+  });
+  const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c) => ({ name: c.functionName, arguments: c.params ?? {} }));
+  return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(seq.tokenMeter.usedInputTokens - before.in, seq.tokenMeter.usedOutputTokens - before.out), logprobs: null, toolCalls };
 }
 
 export async function complete(env: GenerateEnv, seq: LlamaContextSequence, req: CompletionRequest, emit: (e: GenerationEvent) => void, signal: AbortSignal): Promise<GenerationResult> {

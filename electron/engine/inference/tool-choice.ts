@@ -12,10 +12,8 @@ export interface ToolPlan {
 export function planTools(req: Pick<ChatRequest, 'tools' | 'toolChoice'>): ToolPlan {
   const tools = req.tools ?? [];
   const choice = req.toolChoice ?? 'auto';
-  if (choice === 'none' || tools.length === 0) {
-    if (choice !== 'none' && choice !== 'auto') throw new RequestError('toolChoice: a tool is required but no tools were given');
-    return { functions: undefined, force: false };
-  }
+  if (choice === 'none' || (choice === 'auto' && tools.length === 0)) return { functions: undefined, force: false };
+  if (tools.length === 0) throw new RequestError('toolChoice: a tool is required but no tools were given');
   let offered = tools;
   if (typeof choice === 'object') {
     offered = tools.filter((t) => t.name === choice.name);
