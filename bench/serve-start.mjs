@@ -58,11 +58,11 @@ async function coldStart(args, env, probePath) {
   proc.stderr.on('data', (d) => (stderr += d.toString()));
   const exited = new Promise((resolve) => proc.once('exit', resolve));
   try {
-    const url = await Promise.race([
+    const { url, token } = await Promise.race([
       new Promise((resolve, reject) =>
         createInterface({ input: proc.stdout }).once('line', (line) => {
           try {
-            resolve(JSON.parse(line).url);
+            resolve(JSON.parse(line));
           } catch {
             reject(new Error(`not a JSON line: ${line}`));
           }
@@ -75,7 +75,8 @@ async function coldStart(args, env, probePath) {
     const deadline = spawnedAt + START_TIMEOUT_MS;
     for (;;) {
       try {
-        const res = await fetch(url + probePath);
+        // `whittle serve` prints its app API session token in the JSON line.
+        const res = await fetch(url + probePath, token ? { headers: { authorization: `Bearer ${token}` } } : {});
         await res.arrayBuffer();
         if (res.ok) break;
       } catch {

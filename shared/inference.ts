@@ -13,6 +13,7 @@ export const LoadOptions = z
     gpuLayers: z.union([z.literal('auto'), z.number().int().min(0).max(1000)]).default('auto'),
     contextSize: z.number().int().min(32).max(1 << 20).default(4096),
     batchSize: z.number().int().min(1).max(1 << 16).optional(),
+    /** CPU threads; 0 or unset: the physical core count (never more: llama.cpp slows down sharply past it). */
     threads: z.number().int().min(0).max(256).optional(),
     flashAttention: z.boolean().default(false),
     kvCacheType: z.enum(KV_CACHE_TYPES).default('f16'),
@@ -107,6 +108,8 @@ export interface GenerationMetrics {
   /** Request start to first generated token (includes prompt processing and any wait for a free sequence). */
   ttftMs: number;
   promptTokens: number;
+  /** Prompt tokens reused from the KV cache of an earlier request (a conversation's previous turns), not evaluated again. */
+  cachedTokens?: number;
   completionTokens: number;
   promptTokensPerSec: number | null;
   genTokensPerSec: number | null;
@@ -140,6 +143,8 @@ export interface LoadedModel {
   backend: string | null;
   gpuLayers: number | null;
   contextSize: number | null;
+  /** CPU threads its host decodes with (the resolved `threads` option). */
+  threads?: number | null;
   pid: number | null;
   rssBytes: number | null;
   vramBytes: number | null;
@@ -150,18 +155,30 @@ export interface LoadedModel {
   queued: number;
 }
 
-/** The OpenAI-compatible API under /v1 of `whittle serve`. */
+/** The OpenAI-compatible API under /v1 of `whittle serve`, as the engine shows it: the key itself never leaves the engine. */
 export const OpenAiSettings = z
   .object({
-    enabled: z.boolean().default(true),
-    /** When set, requests need `Authorization: Bearer <key>`. */
-    apiKey: z.string().max(200).nullable().default(null),
+    enabled: z.boolean(),
+    /** Requests need `Authorization: Bearer <key>`. Only a salted hash of the key is stored, so it cannot be shown again. */
+    apiKeySet: z.boolean(),
     /** Origins allowed by CORS; empty: CORS off. */
-    corsOrigins: z.array(z.string().url()).max(20).default([]),
+    corsOrigins: z.array(z.string()),
   })
   .strict();
 export type OpenAiSettings = z.infer<typeof OpenAiSettings>;
-export const UpdateOpenAiSettings = OpenAiSettings.partial().strict();
+/**
+ * A change to the /v1 settings: only the fields sent change. No field has a default (zod 4 fills a field's default
+ * even inside `.partial()`, which made saving CORS origins clear the key and turn the API back on).
+ */
+export const UpdateOpenAiSettings = z
+  .object({
+    enabled: z.boolean(),
+    /** A new key (stored hashed), or null for none. */
+    apiKey: z.string().min(1).max(200).nullable(),
+    corsOrigins: z.array(z.string().url()).max(20),
+  })
+  .partial()
+  .strict();
 export type UpdateOpenAiSettings = z.infer<typeof UpdateOpenAiSettings>;
 
 export interface ServerInfo {

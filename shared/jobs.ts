@@ -22,14 +22,20 @@ export const TestSleepInput = z
   })
   .strict();
 
+/**
+ * Optional on every job: a running job still going after this many seconds fails ("timed out after N s"), its
+ * worker process tree is killed and its staging folder removed. The runner keeps it in the job's input JSON.
+ */
+export const JobTimeoutSeconds = z.number().positive().max(7 * 24 * 3600);
+
 export const StartJobRequest = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('system-report'), input: SystemReportInput.default({}) }).strict(),
-  z.object({ kind: z.literal('test.sleep'), input: TestSleepInput }).strict(),
-  z.object({ kind: z.literal('model.import'), input: ImportModelInput }).strict(),
-  z.object({ kind: z.literal('model.inspect'), input: InspectPathInput }).strict(),
-  z.object({ kind: z.literal('model.download'), input: DownloadModelInput }).strict(),
-  z.object({ kind: z.literal('toolchain.install'), input: ToolchainInstallInput }).strict(),
-  z.object({ kind: z.literal('model.convert'), input: ConvertModelInput }).strict(),
+  z.object({ kind: z.literal('system-report'), input: SystemReportInput.default({}), timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
+  z.object({ kind: z.literal('test.sleep'), input: TestSleepInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
+  z.object({ kind: z.literal('model.import'), input: ImportModelInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
+  z.object({ kind: z.literal('model.inspect'), input: InspectPathInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
+  z.object({ kind: z.literal('model.download'), input: DownloadModelInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
+  z.object({ kind: z.literal('toolchain.install'), input: ToolchainInstallInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
+  z.object({ kind: z.literal('model.convert'), input: ConvertModelInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
 ]);
 export type StartJobRequest = z.infer<typeof StartJobRequest>;
 export type JobKind = StartJobRequest['kind'];

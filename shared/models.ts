@@ -25,6 +25,35 @@ export const ModelFile = z.object({
 });
 export type ModelFile = z.infer<typeof ModelFile>;
 
+/**
+ * Code a model folder ships that a Python library would run: `auto_map` entries (transformers' trust_remote_code
+ * classes), *.py files, and pickle checkpoints (torch.load can run code while unpickling). Jobs refuse all of it
+ * unless the user allowed it for that model (LibraryModel.codeConsent).
+ */
+export const ModelCodeFile = z.object({
+  /** Relative to the model folder. */
+  path: z.string(),
+  kind: z.enum(['python', 'pickle']),
+  sizeBytes: z.number(),
+  /** Null for pickles at inspection time (they can be large); computed when the user allows the model's code. */
+  sha256: z.string().nullable(),
+});
+export type ModelCodeFile = z.infer<typeof ModelCodeFile>;
+
+export const ModelCode = z.object({
+  /** e.g. { source: 'tokenizer_config.json', autoClass: 'AutoTokenizer', ref: 'tokenization_x.XTokenizerFast' }. */
+  autoMap: z.array(z.object({ source: z.string(), autoClass: z.string(), ref: z.string() })),
+  files: z.array(ModelCodeFile),
+});
+export type ModelCode = z.infer<typeof ModelCode>;
+
+/** The user's explicit permission for jobs to run a model's own code: exactly these files with these digests. */
+export const CodeConsent = z.object({
+  grantedAt: z.number(),
+  files: z.array(z.object({ path: z.string(), kind: z.enum(['python', 'pickle']), sha256: z.string(), sizeBytes: z.number() })),
+});
+export type CodeConsent = z.infer<typeof CodeConsent>;
+
 /** Everything Whittle can tell about a model without loading its weights. */
 export const ModelInspection = z.object({
   format: ModelFormat,
@@ -53,6 +82,8 @@ export const ModelInspection = z.object({
   /** Format-specific facts (ONNX execution providers, HF torch_dtype, ...). */
   extra: z.record(z.string(), z.json()),
   warnings: z.array(z.string()),
+  /** Code the folder ships (Hugging Face folders); null when it ships none. Older records lack it. */
+  modelCode: ModelCode.nullable().default(null),
 });
 export type ModelInspection = z.infer<typeof ModelInspection>;
 
@@ -75,6 +106,10 @@ export const LibraryModel = z.object({
   children: z.array(z.string()),
   jobId: z.string().nullable(),
   inspection: ModelInspection,
+  /** Set when the user allowed jobs to run the model's own code (inspection.modelCode). */
+  codeConsent: CodeConsent.nullable(),
+  /** The model's file (or folder) is gone from disk: it cannot be loaded or used by jobs until it is back. */
+  missing: z.boolean().default(false),
   createdAt: z.number(),
 });
 export type LibraryModel = z.infer<typeof LibraryModel>;
@@ -108,6 +143,15 @@ export const InspectPathInput = z
     hash: z.boolean().default(false),
   })
   .strict();
+
+/** Allow (or revoke) running a model's own code in jobs; allowing records the digest of every code file as it is now. */
+export const TrustModelCodeRequest = z
+  .object({
+    id: z.string().min(1),
+    trust: z.boolean(),
+  })
+  .strict();
+export type TrustModelCodeRequest = z.infer<typeof TrustModelCodeRequest>;
 
 export const ListModelsRequest = z
   .object({

@@ -5,7 +5,7 @@ import type { EngineApi } from '../../shared/api/engine-api';
 import { createEngineApi } from './api/engine-api';
 import { JobEventBus } from './jobs/event-bus';
 import { fileSecretStore, resolveHubToken, type SecretStore } from './hub/token-store';
-import { RESUMABLE_KINDS } from './jobs/kind-specs';
+import { RESUMABLE_KINDS, specFor } from './jobs/kind-specs';
 import { JobRunner, type WorkerEntry } from './jobs/runner';
 import { ModelLibrary } from './models/library';
 import { ModelManager } from './inference/model-manager';
@@ -16,6 +16,7 @@ import { openDatabase, type Db } from './store/database';
 import { EnginesStore } from './store/engines-store';
 import { JobsStore } from './store/jobs-store';
 import { SettingsStore } from './store/settings-store';
+import { migrateClearApiKey } from './store/openai-settings';
 import { newId } from './util/ids';
 import { isPidAlive } from './util/processes';
 
@@ -60,11 +61,13 @@ const RESUME_WINDOW_MS = 7 * 24 * 3600_000;
 
 /** Starts the engine: opens the store, recovers jobs orphaned by a crash, and starts the job runner. */
 export async function startEngine(config: EngineConfig): Promise<Engine> {
-  mkdirSync(config.dataDir, { recursive: true });
+  // Only the user may list or read the data dir (where Whittle creates it: an existing folder keeps its mode).
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(join(config.dataDir, 'whittle.db'));
   const jobs = new JobsStore(db);
   const artifacts = new ArtifactsStore(db);
   const settings = new SettingsStore(db);
+  migrateClearApiKey(db, settings);
   const engines = new EnginesStore(db);
   const bus = new JobEventBus();
   const ownerToken = newId('e');
@@ -81,7 +84,7 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
     ownerToken,
     testJobs: config.testJobs ?? false,
     // The token reaches download workers through their environment only: never a job's input, log or the database.
-    workerEnv: () => ({ HF_TOKEN: resolveHubToken(process.env, secrets).token ?? undefined }),
+    workerEnv: (kind) => (specFor(kind).hubToken ? { HF_TOKEN: resolveHubToken(process.env, secrets).token ?? undefined } : {}),
   });
   await runner.recoverOrphans(engines.sweep(isPidAlive, ENGINE_STALE_MS));
   if (config.resumeInterrupted) {

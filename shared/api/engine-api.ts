@@ -4,9 +4,9 @@ import type { SystemReport } from '../hardware';
 import type { CatalogEntry, DownloadModelInput, HubModelDetails, HubModelSummary, HubSearchRequest, HubTokenStatus, PullRequest } from '../hub';
 import type { JobEvent, JobLogTail, JobRecord, ListJobsRequest, StartJobRequest } from '../jobs';
 import type { ToolchainInstallInput, ToolchainStatus } from '../toolchain';
-import type { AddMessageRequest, Conversation, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ExportConversationRequest, ExportResult, UpdateConversationRequest } from '../chat';
+import type { AddMessageRequest, Conversation, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ExportConversationRequest, ExportResult, ReplyEvent, ReplyRequest, UpdateConversationRequest } from '../chat';
 import type { ChatRequest, CompletionRequest, EmbeddingRequest, GenerationEvent, GenerationResult, LoadedModel, LoadModelRequest, OpenAiSettings, ServerInfo, UpdateOpenAiSettings } from '../inference';
-import type { ConvertModelInput, HfCacheEntry, ImportModelInput, LibraryModel, ListModelsRequest, MemoryFit, MemoryFitRequest, RemoveModelRequest, RemoveModelResult, UpdateModelRequest } from '../models';
+import type { ConvertModelInput, HfCacheEntry, ImportModelInput, LibraryModel, ListModelsRequest, MemoryFit, MemoryFitRequest, RemoveModelRequest, RemoveModelResult, TrustModelCodeRequest, UpdateModelRequest } from '../models';
 
 /**
  * What the engine offers every client. The tRPC router in ./router.ts validates requests and then
@@ -52,6 +52,8 @@ export interface EngineApi {
     hfCache(): Promise<HfCacheEntry[]>;
     /** Starts a `model.convert` job (Hugging Face checkpoint -> GGUF, in the Python toolchain). */
     convert(input: ConvertModelInput): JobRecord;
+    /** Allows (hashing every code file as it is now) or revokes running the model's own code in jobs. */
+    trustCode(req: TrustModelCodeRequest): Promise<LibraryModel>;
   };
   inference: {
     /** Models loaded now, each in its own worker process. */
@@ -61,13 +63,15 @@ export interface EngineApi {
     /** Loads the model on demand (default options) and generates; `onEvent` gets the streamed text. */
     chat(req: ChatRequest, onEvent?: (e: GenerationEvent) => void, signal?: AbortSignal): Promise<GenerationResult>;
     complete(req: CompletionRequest, onEvent?: (e: GenerationEvent) => void, signal?: AbortSignal): Promise<GenerationResult>;
-    embed(req: EmbeddingRequest): Promise<{ vectors: number[][]; tokens: number }>;
+    embed(req: EmbeddingRequest, signal?: AbortSignal): Promise<{ vectors: number[][]; tokens: number }>;
     countTokens(modelId: string, text: string): Promise<number>;
     /** The loaded-model list on every change, until the signal aborts. */
     events(signal: AbortSignal | undefined): AsyncIterable<LoadedModel[]>;
     /** The /v1 API's switch, key and CORS origins (stored in the data dir's settings). */
     openAiSettings(): OpenAiSettings;
     updateOpenAiSettings(patch: UpdateOpenAiSettings): OpenAiSettings;
+    /** Whether an `Authorization` header carries the /v1 key (true when none is set); not exposed over tRPC. */
+    checkApiKey(authorization: string | undefined): Promise<boolean>;
     serverInfo(): ServerInfo;
     /** Starts or stops the OpenAI-compatible API (the Electron app starts its own HTTP server on 127.0.0.1). */
     setServerRunning(running: boolean): Promise<ServerInfo>;
@@ -80,6 +84,10 @@ export interface EngineApi {
     remove(id: string): void;
     /** Appends a message (a new branch when its parent already has children) and makes it the active leaf. */
     addMessage(req: AddMessageRequest): ConversationMessage;
+    /** Generates a turn's replies and saves them as they stream (see ReplyRequest); the signal aborting marks them interrupted. */
+    reply(req: ReplyRequest, onEvent: (e: ReplyEvent) => void, signal?: AbortSignal): Promise<void>;
+    /** Stops the turn being generated in the conversation; resolves once its replies are saved. false: none was running. */
+    stopReply(conversationId: string): Promise<boolean>;
     /** The active path as `{"messages":[...]}` JSONL rows appended to <data>/datasets/<dataset>.jsonl, registered as a dataset artifact. */
     export(req: ExportConversationRequest): Promise<ExportResult>;
   };

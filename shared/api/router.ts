@@ -5,9 +5,9 @@ import { DownloadModelInput, HubRepoRequest, HubSearchRequest, HubTokenRequest, 
 import { JobIdRequest, JobLogRequest, ListJobsRequest, StartJobRequest } from '../jobs';
 import { ToolchainInstallInput } from '../toolchain';
 import { ChatRequest, CompletionRequest, LoadModelRequest, UpdateOpenAiSettings, type GenerationEvent } from '../inference';
-import { AddMessageRequest, CreateConversationRequest, ExportConversationRequest, UpdateConversationRequest } from '../chat';
+import { AddMessageRequest, CreateConversationRequest, ExportConversationRequest, ReplyRequest, UpdateConversationRequest, type ReplyEvent } from '../chat';
 import { pushIterator } from '../push-iterator';
-import { ConvertModelInput, ImportModelInput, InspectPathInput, ListModelsRequest, MemoryFitRequest, ModelIdRequest, RemoveModelRequest, UpdateModelRequest } from '../models';
+import { ConvertModelInput, ImportModelInput, InspectPathInput, ListModelsRequest, MemoryFitRequest, ModelIdRequest, RemoveModelRequest, TrustModelCodeRequest, UpdateModelRequest } from '../models';
 import type { EngineApi } from './engine-api';
 
 export interface ApiContext {
@@ -68,6 +68,26 @@ const mapErrors = t.middleware(async ({ next }) => {
 
 const p = t.procedure.use(mapErrors);
 
+/** The most jobs one request may start: a batched HTTP request (`?batch=1`) carries any number of calls. */
+export const MAX_JOBS_PER_REQUEST = 8;
+/**
+ * Job starts per context. An HTTP request (a whole batch) gets its own context; a WebSocket connection keeps one, so
+ * there the count is per second.
+ */
+const jobStarts = new WeakMap<object, { count: number; since: number }>();
+const startsJob = t.middleware(async ({ ctx, next }) => {
+  const now = Date.now();
+  const seen = jobStarts.get(ctx);
+  const entry = seen && now - seen.since < 1000 ? { count: seen.count + 1, since: seen.since } : { count: 1, since: now };
+  jobStarts.set(ctx, entry);
+  if (entry.count > MAX_JOBS_PER_REQUEST) {
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `One request may start at most ${MAX_JOBS_PER_REQUEST} jobs; start the others in another request` });
+  }
+  return next();
+});
+/** Procedures that start (or restart) a job. */
+const pj = p.use(startsJob);
+
 function stream(signal: AbortSignal | undefined, run: (onEvent: (e: GenerationEvent) => void, signal: AbortSignal) => Promise<import('../inference').GenerationResult>): AsyncGenerator<GenerationEvent> {
   const ac = new AbortController();
   signal?.addEventListener('abort', () => ac.abort(), { once: true });
@@ -89,11 +109,11 @@ export const appRouter = t.router({
   jobs: t.router({
     list: p.input(ListJobsRequest.prefault({})).query(({ ctx, input }) => ctx.api.jobs.list(input)),
     get: p.input(JobIdRequest).query(({ ctx, input }) => ctx.api.jobs.get(input.id)),
-    start: p.input(StartJobRequest).mutation(({ ctx, input }) => ctx.api.jobs.start(input)),
+    start: pj.input(StartJobRequest).mutation(({ ctx, input }) => ctx.api.jobs.start(input)),
     cancel: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.cancel(input.id)),
-    retry: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.retry(input.id)),
+    retry: pj.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.retry(input.id)),
     pause: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.pause(input.id)),
-    resume: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.resume(input.id)),
+    resume: pj.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.resume(input.id)),
     log: p.input(JobLogRequest).query(({ ctx, input }) => ctx.api.jobs.log(input.id, input.tailLines)),
     events: p.subscription(async function* ({ ctx, signal }) {
       yield* ctx.api.jobs.events(signal);
@@ -108,14 +128,15 @@ export const appRouter = t.router({
   models: t.router({
     list: p.input(ListModelsRequest.prefault({})).query(({ ctx, input }) => ctx.api.models.list(input)),
     get: p.input(ModelIdRequest).query(({ ctx, input }) => ctx.api.models.get(input.id)),
-    import: p.input(ImportModelInput).mutation(({ ctx, input }) => ctx.api.models.import(input)),
-    inspectPath: p.input(InspectPathInput).mutation(({ ctx, input }) => ctx.api.models.inspectPath(input.path, input.hash)),
+    import: pj.input(ImportModelInput).mutation(({ ctx, input }) => ctx.api.models.import(input)),
+    inspectPath: pj.input(InspectPathInput).mutation(({ ctx, input }) => ctx.api.models.inspectPath(input.path, input.hash)),
     update: p.input(UpdateModelRequest).mutation(({ ctx, input }) => ctx.api.models.update(input)),
     remove: p.input(RemoveModelRequest).mutation(({ ctx, input }) => ctx.api.models.remove(input)),
     reveal: p.input(ModelIdRequest).mutation(({ ctx, input }) => ctx.api.models.reveal(input.id)),
     memoryFit: p.input(MemoryFitRequest).query(({ ctx, input }) => ctx.api.models.memoryFit(input)),
     hfCache: p.query(({ ctx }) => ctx.api.models.hfCache()),
-    convert: p.input(ConvertModelInput).mutation(({ ctx, input }) => ctx.api.models.convert(input)),
+    convert: pj.input(ConvertModelInput).mutation(({ ctx, input }) => ctx.api.models.convert(input)),
+    trustCode: p.input(TrustModelCodeRequest).mutation(({ ctx, input }) => ctx.api.models.trustCode(input)),
   }),
   inference: t.router({
     list: p.query(({ ctx }) => ctx.api.inference.list()),
@@ -138,17 +159,26 @@ export const appRouter = t.router({
     update: p.input(UpdateConversationRequest).mutation(({ ctx, input }) => ctx.api.conversations.update(input)),
     remove: p.input(z.object({ id: z.string().min(1) }).strict()).mutation(({ ctx, input }) => ctx.api.conversations.remove(input.id)),
     addMessage: p.input(AddMessageRequest).mutation(({ ctx, input }) => ctx.api.conversations.addMessage(input)),
+    reply: p.input(ReplyRequest).subscription(({ ctx, input, signal }) => {
+      const it = pushIterator<ReplyEvent>();
+      ctx.api.conversations.reply(input, (e) => it.push(e), signal).then(
+        () => it.end(),
+        (err: unknown) => it.fail(err instanceof Error ? err : new Error(String(err))),
+      );
+      return it.iterator;
+    }),
+    stopReply: p.input(z.object({ conversationId: z.string().min(1) }).strict()).mutation(({ ctx, input }) => ctx.api.conversations.stopReply(input.conversationId)),
     export: p.input(ExportConversationRequest).mutation(({ ctx, input }) => ctx.api.conversations.export(input)),
   }),
   toolchain: t.router({
     status: p.input(z.object({ deep: z.boolean().default(false) }).strict().prefault({})).query(({ ctx, input }) => ctx.api.toolchain.status(input.deep)),
-    install: p.input(ToolchainInstallInput).mutation(({ ctx, input }) => ctx.api.toolchain.install(input)),
+    install: pj.input(ToolchainInstallInput).mutation(({ ctx, input }) => ctx.api.toolchain.install(input)),
   }),
   hub: t.router({
     search: p.input(HubSearchRequest.prefault({})).query(({ ctx, input }) => ctx.api.hub.search(input)),
     model: p.input(HubRepoRequest).query(({ ctx, input }) => ctx.api.hub.model(input.repo, input.revision)),
-    download: p.input(DownloadModelInput).mutation(({ ctx, input }) => ctx.api.hub.download(input)),
-    pull: p.input(PullRequest).mutation(({ ctx, input }) => ctx.api.hub.pull(input)),
+    download: pj.input(DownloadModelInput).mutation(({ ctx, input }) => ctx.api.hub.download(input)),
+    pull: pj.input(PullRequest).mutation(({ ctx, input }) => ctx.api.hub.pull(input)),
     catalog: p.query(({ ctx }) => ctx.api.hub.catalog()),
     tokenStatus: p.query(({ ctx }) => ctx.api.hub.tokenStatus()),
     setToken: p.input(HubTokenRequest).mutation(({ ctx, input }) => ctx.api.hub.setToken(input.token)),

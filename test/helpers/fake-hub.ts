@@ -12,6 +12,7 @@
  */
 import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
@@ -52,6 +53,15 @@ export interface FakeHubOptions {
   /** The user `whoami-v2` reports for the token. */
   user?: string;
   port?: number;
+  /**
+   * Act as a hostile mirror that serves whatever names it lists: a repo `sha` or file path like `../../x` reaches the
+   * server normalized by the client's URL parser (`/api/models/o/n/tree/../../x` arrives as `/api/models/x`), and
+   * the hub answers those normalized paths with the tree or the file they came from, so a client that trusts the
+   * names gets the whole exchange through. A repo's `sha` may then be any string.
+   */
+  hostile?: boolean;
+  /** Serve both origins (the Hub and its CDN) over HTTPS with this key and certificate (for 127.0.0.1). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface FakeHubFaults {
@@ -558,6 +568,25 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
     const path = rest.join('/');
     const file = repo.files.get(path);
     if (!file) throw new HttpError(404, 'EntryNotFound', `Entry not found`);
+    return serveFile(req, res, rec, repo, file);
+  }
+
+  /** Hostile mode: the tree or file a normalized URL path came from (see FakeHubOptions.hostile). */
+  function hostileRoute(url: URL): { repo: RepoEntry; file: FileEntry | null } | null {
+    const norm = (p: string): string => new URL(p, baseUrl).pathname;
+    for (const repo of repos.values()) {
+      // @huggingface/hub puts the revision into the tree URL as it is; Whittle's downloader encodes each part.
+      if (norm(`/api/models/${repo.id}/tree/${repo.sha}`) === url.pathname) return { repo, file: null };
+      for (const file of repo.files.values()) {
+        const resolvePath = `/${repo.id}/resolve/${encodeURIComponent(repo.sha)}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
+        if (norm(resolvePath) === url.pathname) return { repo, file };
+      }
+    }
+    return null;
+  }
+
+  function serveFile(req: IncomingMessage, res: ServerResponse, rec: FakeHubRequest, repo: RepoEntry, file: FileEntry): Promise<void> | void {
+    const path = file.path;
     checkGate(repo, req);
     const meta = fileMeta(file);
     rec.repo = repo.id;
@@ -617,6 +646,9 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
     const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, null, 'Method not allowed');
+    const hostile = opts.hostile ? hostileRoute(url) : null;
+    if (hostile?.file) return serveFile(req, res, rec, hostile.repo, hostile.file);
+    if (hostile) return sendJson(res, rec, tree(url, hostile.repo, res, ''));
     if (parts[0] === 'cdn' && parts.length === 2) return serveCdn(req, res, rec, url, parts[1] ?? '');
     if (parts[0] === 'api') {
       if (parts[1] === 'whoami-v2' && parts.length === 2) return sendJson(res, rec, whoami(req));
@@ -668,7 +700,7 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
       });
   };
   const listen = async (port: number): Promise<Server> => {
-    const server = createServer(onRequest);
+    const server: Server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : createServer(onRequest);
     server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -678,7 +710,7 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
   };
   // The CDN is another origin (another port), as on the real Hub: clients must not send it the token.
   const servers = [await listen(opts.port ?? 0), await listen(0)];
-  [baseUrl, cdnUrl] = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`) as [string, string];
+  [baseUrl, cdnUrl] = servers.map((s) => `${opts.tls ? 'https' : 'http'}://127.0.0.1:${(s.address() as AddressInfo).port}`) as [string, string];
 
   return {
     url: baseUrl,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SystemReport } from '../../shared/hardware';
@@ -48,6 +48,15 @@ describe('the whittle CLI', () => {
     assert.match((JSON.parse(bad.stdout) as JobRecord).error ?? '', /fail at step 1/);
   });
 
+  test('jobs start --timeout fails a job that runs too long', () => {
+    const slow = whittle(['jobs', 'start', 'test.sleep', '--input', '{"seconds":30,"steps":30}', '--timeout', '2', '--json']);
+    assert.equal(slow.code, 1, slow.stderr);
+    const job = JSON.parse(slow.stdout) as JobRecord;
+    assert.equal(job.state, 'failed');
+    assert.match(job.error ?? '', /timed out after 2 s/);
+    assert.match(whittle(['jobs', 'start', 'test.sleep', '--timeout', 'soon']).stderr, /--timeout: a number of seconds above 0/);
+  });
+
   test('bad input names the field and exits non-zero', () => {
     const r = whittle(['jobs', 'start', 'test.sleep', '--input', '{"seconds":"soon"}']);
     assert.equal(r.code, 1);
@@ -87,8 +96,13 @@ describe('the whittle CLI', () => {
       const [line] = (await once(createInterface({ input: proc.stdout! }), 'line')) as [string];
       const match = /^Listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
       assert.ok(match, line);
-      const res = await fetch(`${match[1]}/api/app.info`);
+      // The app API wants the session token, which serve leaves in the data dir (0600) for this user's tools.
+      const tokenFile = join(home, 'serve.token');
+      const token = readFileSync(tokenFile, 'utf8').trim();
+      if (process.platform !== 'win32') assert.equal(statSync(tokenFile).mode & 0o777, 0o600, 'only this user can read the token');
+      const res = await fetch(`${match[1]}/api/app.info`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.status, 200, 'the API answers as soon as the line is printed');
+      assert.equal((await fetch(`${match[1]}/api/app.info`)).status, 401, 'not without the token');
     } finally {
       proc.kill('SIGTERM');
       await once(proc, 'exit');

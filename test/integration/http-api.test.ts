@@ -6,7 +6,7 @@ import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
 import type { AppRouter } from '../../shared/api/router';
 import type { JobEvent } from '../../shared/jobs';
-import { callApi, serveApp, type ServedApp } from '../helpers/server';
+import { apiAuth, callApi, serveApp, type ServedApp } from '../helpers/server';
 
 describe('whittle serve: the HTTP API', () => {
   let app: ServedApp;
@@ -51,7 +51,7 @@ describe('whittle serve: the HTTP API', () => {
   });
 
   test('a body that is not JSON is a 4xx, not a crash', async () => {
-    const res = await fetch(`${app.url}/api/jobs.start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind":' });
+    const res = await fetch(`${app.url}/api/jobs.start`, { method: 'POST', headers: { ...apiAuth(app.url), 'content-type': 'application/json' }, body: '{"kind":' });
     assert.ok(res.status >= 400 && res.status < 500, `status ${res.status}`);
     assert.equal((await callApi(app.url, 'app.info')).status, 200, 'still serving');
   });
@@ -59,7 +59,7 @@ describe('whittle serve: the HTTP API', () => {
   test('unknown routes are 404s', async () => {
     const proc = await callApi(app.url, 'jobs.explode');
     assert.equal(proc.status, 404);
-    const nested = await fetch(`${app.url}/api/jobs/list/extra`);
+    const nested = await fetch(`${app.url}/api/jobs/list/extra`, { headers: apiAuth(app.url) });
     assert.equal(nested.status, 404);
     const missingJob = await callApi(app.url, 'jobs.get', { id: 'j-missing' }, 'GET');
     assert.equal(missingJob.status, 404);
@@ -95,7 +95,14 @@ describe('whittle serve: the HTTP API', () => {
   });
 
   test('job progress streams over the WebSocket subscription', async () => {
-    const ws = createWSClient({ url: `${app.url.replace('http', 'ws')}/api/ws`, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
+    // A local tool presents the session token as a header on the upgrade.
+    const headers = apiAuth(app.url);
+    const WithToken = class extends WebSocket {
+      constructor(address: string | URL, protocols?: string | string[]) {
+        super(address, protocols, { headers });
+      }
+    };
+    const ws = createWSClient({ url: `${app.url.replace('http', 'ws')}/api/ws`, WebSocket: WithToken as unknown as typeof globalThis.WebSocket });
     const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] });
     try {
       const events: JobEvent[] = [];

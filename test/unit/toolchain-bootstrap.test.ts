@@ -90,6 +90,32 @@ describe('uv output and job environment', () => {
     assert.equal(env.VIRTUAL_ENV, undefined);
     for (const k of ['HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'OLIVE_DISABLE_TELEMETRY', 'PYTHONNOUSERSITE']) assert.equal(env[k], '1', k);
   });
+
+  test('Python jobs inherit no secrets: only an allow-list of the parent environment, plus the secrets a job is given', () => {
+    const parent = {
+      PATH: '/bin',
+      HOME: '/home/u',
+      LC_ALL: 'C.UTF-8',
+      CUDA_VISIBLE_DEVICES: '0',
+      OMP_NUM_THREADS: '4',
+      OPENBLAS_CORETYPE: 'Haswell',
+      HF_TOKEN: 'hf_secret',
+      HUGGING_FACE_HUB_TOKEN: 'hf_legacy',
+      OPENAI_API_KEY: 'sk-x',
+      AWS_SECRET_ACCESS_KEY: 'aws',
+      GITHUB_TOKEN: 'gh',
+      HTTPS_PROXY: 'http://user:pw@proxy:8080',
+      CUDA_AUTH_TOKEN: 'sneaky',
+      SOME_RANDOM_VAR: 'x',
+    };
+    const env = pythonJobEnv(parent);
+    for (const k of ['PATH', 'HOME', 'LC_ALL', 'CUDA_VISIBLE_DEVICES', 'OMP_NUM_THREADS', 'OPENBLAS_CORETYPE']) assert.equal(env[k], parent[k as keyof typeof parent], k);
+    for (const k of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'OPENAI_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN', 'HTTPS_PROXY', 'CUDA_AUTH_TOKEN', 'SOME_RANDOM_VAR']) {
+      assert.equal(env[k], undefined, `${k} reached the job`);
+    }
+    assert.deepEqual(JSON.parse(env.WHITTLE_JOB_GUARD ?? ''), { models: [] });
+    assert.equal(pythonJobEnv(parent, { secrets: { HF_TOKEN: 'given' } }).HF_TOKEN, 'given');
+  });
 });
 
 describe('NPU detection on Linux (the accel subsystem)', () => {

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { LoadOptions, SamplingParams, type ChatMessage, type GenerationResult } from '../../../shared/inference';
 import { formatBytes } from '../../../shared/format-bytes';
 import type { Engine } from '../../engine';
+import { resolveModelRef } from '../../engine/models/model-ref';
+import { readServeToken } from '../../engine/server/session-auth';
 import { isPidAlive } from '../../engine/util/processes';
 import { CliError, printJson, withEngine } from '../context';
 
@@ -15,13 +17,18 @@ const int = (name: string) => (v: string): number => {
 function metricsLine(r: GenerationResult): string {
   const m = r.metrics;
   const f = (v: number | null, d = 1): string => (v === null ? '-' : v.toFixed(d));
-  return `[${r.finishReason}] ${m.promptTokens} in / ${m.completionTokens} out · TTFT ${f(m.ttftMs, 0)} ms · prompt ${f(m.promptTokensPerSec)} tok/s · gen ${f(m.genTokensPerSec)} tok/s · peak ${formatBytes(m.peakRssBytes)}`;
+  return `[${r.finishReason}] ${m.promptTokens} in / ${m.completionTokens} out${m.cachedTokens ? ` · ${m.cachedTokens} in cache` : ''} · TTFT ${f(m.ttftMs, 0)} ms · prompt ${f(m.promptTokensPerSec)} tok/s · gen ${f(m.genTokensPerSec)} tok/s · peak ${formatBytes(m.peakRssBytes)}`;
 }
 
+/** Id, path, name or slug of the name, as /v1's `model` takes it (models/model-ref.ts); a GGUF wins a tie. */
 function resolveModel(engine: Engine, ref: string): string {
-  const m = engine.library.find(ref) ?? engine.api.models.list({ limit: 5000 }).find((x) => x.name === ref);
-  if (!m) throw new CliError(`No model with id, path or name "${ref}" (see \`whittle models list\`)`);
-  return m.id;
+  const known = engine.library.find(ref);
+  if (known) return known.id;
+  try {
+    return resolveModelRef(engine.api.models.list({ limit: 5000 }), ref, { prefer: (m) => m.format === 'gguf' && !m.missing }).id;
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
 }
 
 /** The `whittle serve` using this data dir, if one is running (it records its URL in the settings). */
@@ -30,8 +37,11 @@ export function runningServer(engine: Engine): { url: string; pid: number } | nu
   return s && isPidAlive(s.pid) ? s : null;
 }
 
-async function callServer(url: string, path: string, input: unknown): Promise<unknown> {
-  const res = await fetch(`${url}/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+async function callServer(engine: Engine, url: string, path: string, input: unknown): Promise<unknown> {
+  // The server's app API takes the session token it left in the data dir (0600) for this user's tools.
+  const token = readServeToken(engine.config.dataDir);
+  if (!token) throw new CliError(`The \`whittle serve\` at ${url} left no session token in ${engine.config.dataDir}: restart it`);
+  const res = await fetch(`${url}/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(input) });
   const body = (await res.json()) as { result?: { data: unknown }; error?: { message: string } };
   if (!res.ok) throw new CliError(body.error?.message ?? `HTTP ${res.status}`);
   return body.result?.data;
@@ -47,7 +57,7 @@ export function registerChat(program: Command): void {
     .option('--max-tokens <n>', 'reply length limit', int('--max-tokens'), 512)
     .option('--temperature <t>', 'sampling temperature', (v) => Number(v), 0.7)
     .option('--ctx <n>', 'context size', int('--ctx'), 4096)
-    .option('--threads <n>', 'CPU threads (0: llama.cpp decides)', int('--threads'), 0)
+    .option('--threads <n>', 'CPU threads (0: the physical core count)', int('--threads'), 0)
     .option('--gpu <gpu>', 'auto, cpu, cuda, vulkan or metal', 'auto')
     .option('--json', 'machine-readable output (one JSON object per reply)')
     .action(async (ref: string, o: { prompt?: string; system?: string; seed?: number; maxTokens: number; temperature: number; ctx: number; threads: number; gpu: string; json?: boolean }) => {
@@ -90,7 +100,7 @@ export function registerModelLoading(models: Command): void {
     .option('--ctx <n>', 'context size per sequence', int('--ctx'), 4096)
     .option('--gpu-layers <n>', 'layers on the GPU (default auto)')
     .option('--parallel <n>', 'parallel sequences', int('--parallel'), 4)
-    .option('--threads <n>', 'CPU threads (0: llama.cpp decides)', int('--threads'), 0)
+    .option('--threads <n>', 'CPU threads (0: the physical core count)', int('--threads'), 0)
     .option('--idle <seconds>', 'unload after this long unused (0: never)', int('--idle'), 900)
     .option('--json', 'machine-readable output')
     .action(async (ref: string, o: { ctx: number; gpuLayers?: string; parallel: number; threads: number; idle: number; json?: boolean }) => {
@@ -98,7 +108,7 @@ export function registerModelLoading(models: Command): void {
         const server = runningServer(engine);
         if (!server) throw new CliError(`No \`whittle serve\` is running for ${engine.config.dataDir}: start one first (loaded models live in the server)`);
         const gpuLayers = o.gpuLayers === undefined || o.gpuLayers === 'auto' ? 'auto' : int('--gpu-layers')(o.gpuLayers);
-        const loaded = await callServer(server.url, 'inference.load', { modelId: resolveModel(engine, ref), options: { contextSize: o.ctx, gpuLayers, parallel: o.parallel, threads: o.threads, idleUnloadSeconds: o.idle } });
+        const loaded = await callServer(engine, server.url, 'inference.load', { modelId: resolveModel(engine, ref), options: { contextSize: o.ctx, gpuLayers, parallel: o.parallel, threads: o.threads, idleUnloadSeconds: o.idle } });
         if (o.json) printJson(loaded);
         else {
           const m = loaded as { name: string; backend: string; contextSize: number; gpuLayers: number };
@@ -114,7 +124,7 @@ export function registerModelLoading(models: Command): void {
       await withEngine(async (engine) => {
         const server = runningServer(engine);
         if (!server) throw new CliError(`No \`whittle serve\` is running for ${engine.config.dataDir}`);
-        await callServer(server.url, 'inference.unload', { modelId: resolveModel(engine, ref) });
+        await callServer(engine, server.url, 'inference.unload', { modelId: resolveModel(engine, ref) });
         process.stdout.write('Unloaded\n');
       });
     });

@@ -69,15 +69,18 @@ export function registerJobs(program: Command): void {
     .description('Start a job of any kind and wait for it (e.g. `whittle jobs start system-report`)')
     .option('--input <json>', 'the job input as JSON', '{}')
     .option('--no-wait', 'return as soon as it is queued (it still needs this process: use `whittle serve` for background jobs)')
+    .option('--timeout <seconds>', 'fail the job (and kill its worker) if it runs longer than this')
     .option('--json', 'machine-readable output')
-    .action(async (kind: string, opts: { input: string; wait: boolean; json?: boolean }) => {
+    .action(async (kind: string, opts: { input: string; wait: boolean; timeout?: string; json?: boolean }) => {
       let input: unknown;
       try {
         input = JSON.parse(opts.input);
       } catch (err) {
         throw new CliError(`--input: not valid JSON (${(err as Error).message})`);
       }
-      const req = StartJobRequest.safeParse({ kind, input });
+      const timeoutSeconds = opts.timeout === undefined ? undefined : Number(opts.timeout);
+      if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) throw new CliError(`--timeout: a number of seconds above 0, not "${opts.timeout}"`);
+      const req = StartJobRequest.safeParse({ kind, input, ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }) });
       if (!req.success) throw new CliError(`Invalid job: ${req.error.issues.map((i) => `${i.path.join('.') || 'kind'}: ${i.message}`).join('; ')}`);
       await withEngine(async (engine) => {
         let job = engine.api.jobs.start(req.data);

@@ -7,6 +7,24 @@ import { formatBytes, table } from '../format';
 import { waitForJob } from '../progress';
 import { registerModelLoading } from './chat';
 
+/** "This model runs its own code: …" with each file, its size and sha256 (as the user is asked to review them). */
+export function describeModelCode(m: LibraryModel): string {
+  const code = m.inspection.modelCode;
+  if (!code) return `${m.name} ships no code.`;
+  const lines = [`${m.name} (${m.path}) runs its own code:`];
+  for (const a of code.autoMap) lines.push(`  ${a.source}: ${a.autoClass} -> ${a.ref}`);
+  for (const f of code.files) lines.push(`  ${f.path}  ${f.kind}  ${formatBytes(f.sizeBytes)}${f.sha256 ? `  sha256 ${f.sha256}` : ''}`);
+  return lines.join('\n');
+}
+
+/** Records the consent and lists what it covers on stderr (stdout stays the command's own output). */
+async function trustModelCode(engine: Engine, m: LibraryModel): Promise<LibraryModel> {
+  const trusted = await engine.api.models.trustCode({ id: m.id, trust: true });
+  const files = trusted.codeConsent?.files ?? [];
+  process.stderr.write(`Allowing ${trusted.name} to run its own code in jobs, exactly these files:\n${files.map((f) => `  ${f.path}  ${f.kind}  sha256 ${f.sha256}`).join('\n') || '  (no files: auto_map only)'}\n`);
+  return trusted;
+}
+
 export function formatParams(n: number | null): string {
   if (n === null) return '-';
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
@@ -28,6 +46,7 @@ export function inspectJson(i: ModelInspection, extra: { id?: string; path: stri
     vocabSize: i.vocabSize,
     sizeBytes: i.sizeBytes,
     chatTemplate: i.chatTemplate,
+    modelCode: i.modelCode,
     specialTokens: i.specialTokens,
     license: i.license,
     tensorTypes: i.tensorTypes,
@@ -103,14 +122,38 @@ export function registerModels(program: Command): void {
     .description('Convert a Hugging Face checkpoint in the library to GGUF with llama.cpp\'s converter (needs the Python toolchain)')
     .option('--outtype <type>', `${GGUF_OUTTYPES.join(', ')}`, 'f16')
     .option('--name <name>', 'display name of the GGUF')
+    .option('--trust-remote-code', "allow the model's own code (auto_map classes, *.py, pickles) to run in this and later jobs on it; lists the files and their sha256 first")
     .option('--json', 'machine-readable output')
-    .action(async (model: string, opts: { outtype: string; name?: string; json?: boolean }) => {
+    .action(async (model: string, opts: { outtype: string; name?: string; trustRemoteCode?: boolean; json?: boolean }) => {
       if (!(GGUF_OUTTYPES as readonly string[]).includes(opts.outtype)) throw new CliError(`--outtype: one of ${GGUF_OUTTYPES.join(', ')}`);
+      await withEngine(async (engine) => {
+        let found = engine.library.find(model);
+        if (!found) throw new CliError(`No model with id or path ${model}`);
+        if (opts.trustRemoteCode) found = await trustModelCode(engine, found);
+        else if (found.inspection.modelCode && !found.codeConsent) {
+          process.stderr.write(`${describeModelCode(found)}\nThe conversion refuses to run that code; if it needs it, review the files and convert again with --trust-remote-code.\n`);
+        }
+        const job = engine.api.models.convert({ modelId: found.id, to: 'gguf', outtype: opts.outtype as (typeof GGUF_OUTTYPES)[number], name: opts.name });
+        await finishModelJob(engine, job.id, !!opts.json, 'Convert');
+      });
+    });
+
+  models
+    .command('trust <model>')
+    .description("Allow jobs to run the model's own code (auto_map classes, *.py files, pickle checkpoints): records each file's sha256; a file that changes later is refused again")
+    .option('--revoke', 'withdraw the permission')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, opts: { revoke?: boolean; json?: boolean }) => {
       await withEngine(async (engine) => {
         const found = engine.library.find(model);
         if (!found) throw new CliError(`No model with id or path ${model}`);
-        const job = engine.api.models.convert({ modelId: found.id, to: 'gguf', outtype: opts.outtype as (typeof GGUF_OUTTYPES)[number], name: opts.name });
-        await finishModelJob(engine, job.id, !!opts.json, 'Convert');
+        if (opts.revoke) {
+          const m = await engine.api.models.trustCode({ id: found.id, trust: false });
+          if (opts.json) return printJson({ id: m.id, codeConsent: m.codeConsent });
+          return void process.stdout.write(`${m.name}: its code will no longer run in jobs.\n`);
+        }
+        const m = await trustModelCode(engine, found);
+        if (opts.json) printJson({ id: m.id, codeConsent: m.codeConsent });
       });
     });
 

@@ -13,7 +13,8 @@ import { createConversationsApi } from './conversations-api';
 import type { ConversationsStore } from '../chat/conversations-store';
 import type { ModelManager } from '../inference/model-manager';
 import { pushIterator } from '../../../shared/push-iterator';
-import { OpenAiSettings, type LoadedModel } from '../../../shared/inference';
+import type { LoadedModel } from '../../../shared/inference';
+import { openAiSettingsView, patchOpenAiSettings, readOpenAiSettings, verifyApiKey } from '../store/openai-settings';
 import type { SettingsStore } from '../store/settings-store';
 import { defaultCacheDir } from '../config';
 import { toolchainStatus } from '../toolchain/toolchain-status';
@@ -72,26 +73,27 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
       unload: (id) => d.inference.unload(id),
       chat: (req, onEvent, signal) => d.inference.chat(req, onEvent, signal),
       complete: (req, onEvent, signal) => d.inference.complete(req, onEvent, signal),
-      embed: (req) => d.inference.embed(req.modelId, req.input),
+      embed: (req, signal) => d.inference.embed(req.modelId, req.input, signal),
       countTokens: (id, text) => d.inference.countTokens(id, text),
-      openAiSettings: () => OpenAiSettings.parse(d.settings.get('openai') ?? {}),
+      openAiSettings: () => openAiSettingsView(readOpenAiSettings(d.settings)),
+      async checkApiKey(authorization) {
+        const { apiKeyHash } = readOpenAiSettings(d.settings);
+        if (apiKeyHash === null) return true;
+        const m = /^Bearer (.+)$/.exec(authorization ?? '');
+        return !!m && (await verifyApiKey(apiKeyHash, m[1]!));
+      },
       serverInfo() {
-        const settings = OpenAiSettings.parse(d.settings.get('openai') ?? {});
+        const settings = openAiSettingsView(readOpenAiSettings(d.settings));
         const base = d.server.current?.url() ?? null;
         return { running: !!base && settings.enabled, url: base ? `${base}/v1` : null, settings, host: d.info.host };
       },
       async setServerRunning(running) {
-        const next = OpenAiSettings.parse({ ...OpenAiSettings.parse(d.settings.get('openai') ?? {}), enabled: running });
-        d.settings.set('openai', next);
+        patchOpenAiSettings(d.settings, { enabled: running });
         if (running) await d.server.current?.start();
         else await d.server.current?.stop();
         return this.serverInfo();
       },
-      updateOpenAiSettings(patch) {
-        const next = OpenAiSettings.parse({ ...OpenAiSettings.parse(d.settings.get('openai') ?? {}), ...patch });
-        d.settings.set('openai', next);
-        return next;
-      },
+      updateOpenAiSettings: (patch) => openAiSettingsView(patchOpenAiSettings(d.settings, patch)),
       events(signal) {
         const it = pushIterator<LoadedModel[]>(signal);
         it.push(d.inference.list());
@@ -100,7 +102,7 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
         return it.iterator;
       },
     },
-    conversations: createConversationsApi(d.conversations, d.artifacts, d.dataDir),
+    conversations: createConversationsApi(d.conversations, d.artifacts, d.dataDir, (req, onEvent, signal) => d.inference.chat(req, onEvent, signal)),
     toolchain: {
       status: (deep) => toolchainStatus(defaultCacheDir(), deep),
       install: (input) => d.runner.start({ kind: 'toolchain.install', input }),

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../../shared/api/router';
-import type { AddMessageRequest, Conversation, ConversationMessage, CreateConversationRequest, UpdateConversationRequest } from '../../../shared/chat';
+import type { AddMessageRequest, Conversation, ConversationMessage, CreateConversationRequest, MessageStatus, UpdateConversationRequest } from '../../../shared/chat';
 import type { GenerationMetrics } from '../../../shared/inference';
 import type { Db } from '../store/database';
 import { newId } from '../util/ids';
@@ -40,21 +40,32 @@ const toConversation = (r: ConversationRow): Conversation => ({
   updatedAt: r.updated_at,
 });
 
-const toMessage = (r: MessageRow): ConversationMessage => ({
-  id: r.id,
-  conversationId: r.conversation_id,
-  parentId: r.parent_id,
-  role: r.role,
-  content: r.content,
-  column: r.col,
-  modelId: r.model_id,
-  metrics: r.metrics ? (JSON.parse(r.metrics) as GenerationMetrics) : null,
-  createdAt: r.created_at,
-});
+const toMessage = (r: MessageRow): ConversationMessage => {
+  // The status lives in the metrics JSON (no migration): {"status":"streaming"|"interrupted", ...metrics}.
+  const { status, ...metrics } = r.metrics ? (JSON.parse(r.metrics) as { status?: MessageStatus }) : { status: undefined };
+  return {
+    id: r.id,
+    conversationId: r.conversation_id,
+    parentId: r.parent_id,
+    role: r.role,
+    content: r.content,
+    column: r.col,
+    modelId: r.model_id,
+    metrics: r.metrics && (Object.keys(metrics).length || !status) ? (metrics as GenerationMetrics) : null,
+    status: status ?? 'complete',
+    createdAt: r.created_at,
+  };
+};
+
+const metricsJson = (metrics: Record<string, unknown> | null, status: MessageStatus): string | null =>
+  status === 'complete' ? (metrics ? JSON.stringify(metrics) : null) : JSON.stringify({ ...(metrics ?? {}), status });
 
 /** Chat playground conversations in SQLite; messages are a tree, and the conversation remembers which leaf is shown. */
 export class ConversationsStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    // Replies the engine was writing when it last stopped were cut off.
+    db.prepare("UPDATE conversation_messages SET metrics = json_set(metrics, '$.status', 'interrupted') WHERE metrics IS NOT NULL AND json_valid(metrics) AND json_extract(metrics, '$.status') = 'streaming'").run();
+  }
 
   list(): Conversation[] {
     return (this.db.prepare('SELECT * FROM conversations ORDER BY updated_at DESC').all() as ConversationRow[]).map(toConversation);
@@ -102,13 +113,18 @@ export class ConversationsStore {
     this.db.prepare('DELETE FROM conversations WHERE id = ?').run(id);
   }
 
-  private message(id: string, conversationId: string): ConversationMessage {
+  message(id: string, conversationId: string): ConversationMessage {
     const row = this.db.prepare('SELECT * FROM conversation_messages WHERE id = ? AND conversation_id = ?').get(id, conversationId) as MessageRow | undefined;
     if (!row) throw new NotFoundError(`No message ${id} in conversation ${conversationId}`);
     return toMessage(row);
   }
 
-  addMessage(req: AddMessageRequest): ConversationMessage {
+  /** Rewrites a reply the engine is streaming (or has ended): its text, metrics and status. */
+  updateReply(id: string, content: string, metrics: Record<string, unknown> | null, status: MessageStatus): void {
+    this.db.prepare('UPDATE conversation_messages SET content = ?, metrics = ? WHERE id = ?').run(content, metricsJson(metrics, status), id);
+  }
+
+  addMessage(req: AddMessageRequest, status: MessageStatus = 'complete'): ConversationMessage {
     this.get(req.conversationId);
     if (req.parentId) this.message(req.parentId, req.conversationId);
     const id = newId('m');
@@ -116,7 +132,7 @@ export class ConversationsStore {
     const tx = this.db.transaction(() => {
       this.db
         .prepare('INSERT INTO conversation_messages (id, conversation_id, parent_id, role, content, col, model_id, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(id, req.conversationId, req.parentId, req.role, req.content, req.column, req.modelId, req.metrics ? JSON.stringify(req.metrics) : null, now);
+        .run(id, req.conversationId, req.parentId, req.role, req.content, req.column, req.modelId, metricsJson(req.metrics, status), now);
       this.db.prepare('UPDATE conversations SET active_leaf_id = ?, updated_at = ? WHERE id = ?').run(id, now, req.conversationId);
     });
     tx();

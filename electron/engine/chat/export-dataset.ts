@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Conversation, ConversationMessage } from '../../../shared/chat';
+import { FineTuneRow, type Conversation, type ConversationMessage } from '../../../shared/chat';
 
 /**
  * One conversation branch as a chat fine-tuning row: {"messages":[{role, content}, ...]} with the system prompt first,
@@ -16,6 +16,54 @@ export function conversationRow(c: Conversation, path: ConversationMessage[], co
     messages.push({ role: m.role, content: m.content });
   }
   return { messages };
+}
+
+type Row = { messages: { role: string; content: string }[] };
+
+/**
+ * Makes a chat row valid for OpenAI chat fine-tuning where it can: drops empty messages, merges consecutive messages
+ * of the same role (joined by a blank line), and drops trailing user turns (a row must end with an assistant reply).
+ * Returns the row and what was fixed, or why it was skipped (FineTuneRow's first issue).
+ */
+export function fixRow(row: Row): { row: Row; fixed: string[] } | { row: null; why: string } {
+  const fixed: string[] = [];
+  let ms = row.messages.filter((m) => m.content.trim() !== '');
+  const empty = row.messages.length - ms.length;
+  if (empty) fixed.push(`dropped ${empty} empty message${empty === 1 ? '' : 's'}`);
+  const merged: Row['messages'] = [];
+  let merges = 0;
+  for (const m of ms) {
+    const prev = merged.at(-1);
+    if (prev && prev.role === m.role && m.role !== 'tool') {
+      prev.content = `${prev.content}
+
+${m.content}`;
+      merges++;
+    } else merged.push({ ...m });
+  }
+  if (merges) fixed.push(`merged ${merges} consecutive same-role message${merges === 1 ? '' : 's'} into the one before`);
+  ms = merged;
+  let trailing = 0;
+  while (ms.length && ms.at(-1)!.role === 'user') {
+    ms = ms.slice(0, -1);
+    trailing++;
+  }
+  if (trailing) fixed.push('dropped the trailing user turn (the row must end with an assistant reply)');
+  const parsed = FineTuneRow.safeParse({ messages: ms });
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+    return { row: null, why: `${where}${first?.message ?? 'invalid row'}` };
+  }
+  return { row: { messages: ms }, fixed };
+}
+
+export const datasetPath = (dataDir: string, name: string): string => join(dataDir, 'datasets', `${name}.jsonl`);
+
+/** The rows a dataset file holds now (0 when it does not exist). */
+export function existingRows(dataDir: string, name: string): number {
+  const path = datasetPath(dataDir, name);
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
 }
 
 /** Appends rows to <data>/datasets/<name>.jsonl; returns the file, its total row count and sha256. */

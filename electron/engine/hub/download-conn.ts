@@ -139,6 +139,7 @@ class Connection {
     url: URL,
     private onIdle: (c: Connection) => void,
     private onGone: (c: Connection) => void,
+    secureContext?: tls.SecureContext,
   ) {
     const onread = { buffer: () => this.nextBuffer(), callback: (n: number, buf: Buffer) => this.onRead(n, buf, true) };
     const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
@@ -146,7 +147,7 @@ class Connection {
     this.socket =
       url.protocol === 'https:'
         ? // Node's typings omit `onread` for TLS, which supports it.
-          tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], onread } as tls.ConnectionOptions)
+          tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], onread, secureContext } as tls.ConnectionOptions)
         : net.connect({ host, port, onread });
     this.socket.setNoDelay(true);
     // Where the platform ignores `onread` (it is honoured for TCP and TLS since Node 15), bytes come as events.
@@ -329,6 +330,9 @@ export class ConnectionPool {
   private idle = new Map<string, Connection[]>();
   private active = new Set<Connection>();
 
+  /** `secureContext`: the trusted CAs for https (Node's defaults when absent). */
+  constructor(private o: { secureContext?: tls.SecureContext } = {}) {}
+
   /**
    * Sends a request; `onHead` picks where the body goes (it may throw to drop the connection).
    * Resolves once the whole body was handed to the target.
@@ -383,6 +387,7 @@ export class ConnectionPool {
         const i = l?.indexOf(c) ?? -1;
         if (l && i >= 0) l.splice(i, 1);
       },
+      this.o.secureContext,
     );
   }
 

@@ -16,6 +16,8 @@ import { ChecksumError, DiskSpaceError, DownloadError, formatSize, urlPath } fro
 import { abortReason, createAgents, isRetryable, resolveRemote, type ResolvedRemote } from './download-http';
 import { createPrefixHasher, type HashSpec, type PrefixHasher } from './download-hasher';
 import { ConnectionPool } from './download-conn';
+import { DispatcherPool } from './download-undici';
+import { describeCertError, hubNet } from '../net/http-dispatcher';
 import { FileWriter } from './download-writer';
 import { DataUrlRefusedError, fetchSegment, RangeNotSupportedError, StagePool, type SegmentContext } from './download-segment';
 import {
@@ -177,6 +179,8 @@ class ProgressMeter {
 }
 
 export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFileResult> {
+  // Direct: node:http(s) and raw sockets (the fast path), trusting NODE_EXTRA_CA_CERTS too; behind a proxy: undici's proxy agent.
+  const netCfg = await hubNet();
   const t0 = performance.now();
   const name = basename(o.dest);
   const partPath = join(o.partialDir, `${name}.part`);
@@ -195,8 +199,9 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
   const signal = internal.signal;
-  const agents = createAgents(2);
-  const pool = new ConnectionPool();
+  const agents = createAgents(2, netCfg.secureContext);
+  const viaProxy = netCfg.proxy && netCfg.dispatcher ? new DispatcherPool(netCfg.dispatcher) : null;
+  const pool = viaProxy ?? new ConnectionPool({ secureContext: netCfg.secureContext });
 
   const backoff = (failures: number, err: unknown): number => {
     const after = err instanceof DownloadError ? err.retryAfterSeconds : undefined;
@@ -218,6 +223,8 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
     const e = err as NodeJS.ErrnoException | null;
     if (!e || e.name === 'AbortError') return err;
     if (e.syscall === 'write') return new Error(`writing ${name} in ${o.partialDir}: ${e.message}`, { cause: err });
+    const cert = describeCertError(err);
+    if (cert) return new DownloadError(`${where}: ${cert}`, o.url, undefined, e.code, false, undefined, { cause: err });
     return new DownloadError(e.message.startsWith(where) ? e.message : `${where}: ${e.message}`, o.url, undefined, e.code, false, undefined, { cause: err });
   };
 
@@ -236,7 +243,7 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
     }
   }
 
-  const resolve = () => withRetry(`resolving ${where}`, () => resolveRemote(o.url, headers, { agents, signal, stallMs }));
+  const resolve = () => withRetry(`resolving ${where}`, () => resolveRemote(o.url, headers, { agents, signal, stallMs, head: viaProxy?.head }));
 
   let fh: FileHandle | null = null;
   let hasher: PrefixHasher | null = null;

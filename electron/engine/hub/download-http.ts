@@ -1,6 +1,7 @@
 /** HTTP plumbing of the downloader: node:http(s) requests, redirect resolution, and error classification. */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type tls from 'node:tls';
 import { DownloadError, httpError, urlPath } from './errors';
 
 export interface Agents {
@@ -9,9 +10,10 @@ export interface Agents {
   destroy(): void;
 }
 
-export function createAgents(maxSockets: number): Agents {
+/** `secureContext`: the trusted CAs for https (Node's defaults when absent). */
+export function createAgents(maxSockets: number, secureContext?: tls.SecureContext): Agents {
   const opts = { keepAlive: true, maxSockets, scheduling: 'lifo' as const };
-  const a = { http: new http.Agent(opts), https: new https.Agent(opts) };
+  const a = { http: new http.Agent(opts), https: new https.Agent(secureContext ? { ...opts, secureContext } : opts) };
   return {
     ...a,
     destroy() {
@@ -66,7 +68,7 @@ export function abortReason(signal: AbortSignal): Error {
   return r instanceof Error ? r : new DOMException('This operation was aborted', 'AbortError');
 }
 
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET']);
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
 
 /** Network errors (resets, timeouts, stalls, truncated bodies) are worth another attempt. */
 export function isRetryable(err: unknown): boolean {
@@ -128,11 +130,20 @@ export interface ResolvedRemote {
   acceptRanges: boolean | null;
 }
 
+/** A HEAD request sent some other way than node:http (through the proxy dispatcher). */
+export type HeadSender = (url: string, headers: Record<string, string>, signal: AbortSignal, stallMs: number) => Promise<{ status: number; get(name: string): string | undefined }>;
+
+async function nodeHead(url: string, o: RequestOptions): Promise<{ status: number; get(name: string): string | undefined }> {
+  const { res } = await request(url, o);
+  res.resume();
+  return { status: res.statusCode ?? 0, get: (name) => header(res, name) };
+}
+
 /**
  * Follows the redirects of a resolve URL with HEAD requests, sending the caller's headers only on its
  * origin. A redirect to another origin (the CDN) is not requested: its URL is signed and needs no headers.
  */
-export async function resolveRemote(url: string, headers: Record<string, string>, o: Omit<RequestOptions, 'method' | 'headers'>): Promise<ResolvedRemote> {
+export async function resolveRemote(url: string, headers: Record<string, string>, o: Omit<RequestOptions, 'method' | 'headers'> & { head?: HeadSender }): Promise<ResolvedRemote> {
   const origin = new URL(url).origin;
   const sentToken = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
   let current = url;
@@ -140,15 +151,13 @@ export async function resolveRemote(url: string, headers: Record<string, string>
   let linkedEtag: string | null = null;
   let commit: string | null = null;
   for (let hop = 0; hop < 10; hop++) {
-    const { res } = await request(current, { ...o, method: 'HEAD', headers });
-    res.resume();
-    const status = res.statusCode ?? 0;
-    commit ??= header(res, 'x-repo-commit') ?? null;
-    const ls = header(res, 'x-linked-size');
+    const { status, get } = o.head ? await o.head(current, headers, o.signal, o.stallMs) : await nodeHead(current, { ...o, method: 'HEAD', headers });
+    commit ??= get('x-repo-commit') ?? null;
+    const ls = get('x-linked-size');
     if (ls !== undefined && linkedSize === null && /^\d+$/.test(ls)) linkedSize = Number(ls);
-    linkedEtag ??= unquote(header(res, 'x-linked-etag'));
+    linkedEtag ??= unquote(get('x-linked-etag'));
     if (status >= 300 && status < 400) {
-      const location = header(res, 'location');
+      const location = get('location');
       if (!location) throw new DownloadError(`${urlPath(url)}: HTTP ${status} without a Location header`, url, status);
       const next = new URL(location, current).href;
       if (new URL(next).origin !== origin) {
@@ -158,13 +167,13 @@ export async function resolveRemote(url: string, headers: Record<string, string>
       continue;
     }
     if (status >= 200 && status < 300) {
-      const length = header(res, 'content-length');
+      const length = get('content-length');
       const size = linkedSize ?? (length !== undefined && /^\d+$/.test(length) ? Number(length) : null);
-      const etag = linkedEtag ?? unquote(header(res, 'etag'));
-      return { dataUrl: current, sameOrigin: true, size, etag, linkedSha256: sha256Of(linkedEtag), commit, acceptRanges: /bytes/i.test(header(res, 'accept-ranges') ?? '') };
+      const etag = linkedEtag ?? unquote(get('etag'));
+      return { dataUrl: current, sameOrigin: true, size, etag, linkedSha256: sha256Of(linkedEtag), commit, acceptRanges: /bytes/i.test(get('accept-ranges') ?? '') };
     }
     // A HEAD response has no body: the Hub puts its message in X-Error-Message.
-    throw httpError(url, status, { code: header(res, 'x-error-code'), hubMessage: header(res, 'x-error-message'), sentToken, retryAfterSeconds: parseRetryAfter(header(res, 'retry-after') ?? '') });
+    throw httpError(url, status, { code: get('x-error-code'), hubMessage: get('x-error-message'), sentToken, retryAfterSeconds: parseRetryAfter(get('retry-after') ?? '') });
   }
   throw new DownloadError(`${urlPath(url)}: too many redirects`, url);
 }

@@ -43,7 +43,8 @@ export class StagePool {
 }
 
 export interface SegmentContext {
-  pool: ConnectionPool;
+  /** The direct ConnectionPool, or a DispatcherPool behind a proxy. */
+  pool: Pick<ConnectionPool, 'request'>;
   stages: StagePool;
   writer: FileWriter;
   signal: AbortSignal;

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../../../shared/api/router';
+import { repoFilePathProblem, repoIdProblem } from './hub-ids';
 
 /** A model reference as users type it: hf:owner/name[@revision][/path/in/repo][:QUANT], or a huggingface.co URL. */
 export interface HfUri {
@@ -53,7 +54,10 @@ export function parseHfUri(input: string): HfUri {
 function check(input: string, u: HfUri): HfUri {
   const [owner, name] = u.repo.split('/');
   if (!owner || !name || !NAME.test(owner) || !NAME.test(name)) throw new HfUriError(`${input}: "${u.repo}" is not a valid owner/name`);
-  if (u.path?.split('/').some((seg) => seg === '..' || seg === '')) throw new HfUriError(`${input}: invalid path in repo "${u.path}"`);
+  const repoWhy = repoIdProblem(u.repo);
+  if (repoWhy) throw new HfUriError(`${input}: "${u.repo}" is not a valid owner/name (${repoWhy})`);
+  const pathWhy = u.path === null ? null : repoFilePathProblem(u.path);
+  if (pathWhy) throw new HfUriError(`${input}: invalid path in repo "${u.path}" (the path ${pathWhy})`);
   return u;
 }
 

@@ -1,13 +1,19 @@
 import { downloadFile as hubDownloadFile, listFiles, listModels, modelInfo, whoAmI } from '@huggingface/hub';
 import type { HubFile, HubModelDetails, HubModelSummary, HubSearchRequest } from '../../../shared/hub';
+import { checkCommitSha, checkRepoFilePath, checkRepoId } from './hub-ids';
 import { hubVariants } from './hub-variants';
+import { describeCertError, hubNet, proxyFromEnv, redact } from '../net/http-dispatcher';
 
 export interface HubAccess {
   endpoint: string;
   token: string | null;
 }
 
-const creds = (a: HubAccess): { hubUrl: string; accessToken?: string } => (a.token ? { hubUrl: a.endpoint, accessToken: a.token } : { hubUrl: a.endpoint });
+/** Endpoint, token, and (behind a proxy or with NODE_EXTRA_CA_CERTS) a fetch through the process's dispatcher. */
+const creds = async (a: HubAccess): Promise<{ hubUrl: string; accessToken?: string; fetch?: typeof fetch }> => {
+  const f = (await hubNet()).fetch;
+  return { hubUrl: a.endpoint, ...(a.token ? { accessToken: a.token } : {}), ...(f ? { fetch: f } : {}) };
+};
 
 const LIBRARY_TAG: Record<NonNullable<HubSearchRequest['library']>, string> = { gguf: 'gguf', onnx: 'onnx', transformers: 'transformers' };
 
@@ -17,8 +23,20 @@ export function describeHubError(err: unknown, what: string): Error {
   const status = e?.statusCode;
   if (status === 401 || status === 403) return new Error(`${what}: the Hub refused access (${status}). The model may be gated or private: accept its licence on the Hub and set HF_TOKEN or add a token in Settings.`);
   if (status === 404) return new Error(`${what}: not found on the Hub (404). Check the owner/name and revision.`);
-  const msg = e?.message ?? String(err);
-  if (/fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(msg)) return new Error(`${what}: cannot reach the Hub (${msg}). Check the network or HF_ENDPOINT.`);
+  const cert = describeCertError(err);
+  if (cert) return new Error(`${what}: ${cert}`, { cause: err });
+  const cause = (err as { cause?: { message?: string } } | null)?.cause?.message;
+  const msg = `${e?.message ?? String(err)}${cause && !e?.message?.includes(cause) ? `: ${cause}` : ''}`;
+  if (/fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(msg)) {
+    let proxy: string | null = null;
+    try {
+      const p = proxyFromEnv();
+      proxy = p ? (p.https ?? p.http) : null;
+    } catch {
+      // a malformed proxy variable is reported where it is read
+    }
+    return new Error(`${what}: cannot reach the Hub (${msg}). Check the network or HF_ENDPOINT${proxy ? `, and the proxy ${redact(proxy)} (HTTPS_PROXY/HTTP_PROXY, NO_PROXY)` : ''}.`, { cause: err });
+  }
   return new Error(`${what}: ${msg}`);
 }
 
@@ -32,7 +50,7 @@ export async function searchHub(req: HubSearchRequest, access: HubAccess): Promi
       additionalFields: ['library_name', 'tags', 'safetensors', 'gguf' as 'safetensors'],
       sort: req.sort,
       limit: wantsParams ? req.limit * 4 : req.limit,
-      ...creds(access),
+      ...(await creds(access)),
     })) {
       const params = m.safetensors?.total ?? (m as { gguf?: { total?: number } }).gguf?.total ?? null;
       if (wantsParams) {
@@ -60,41 +78,49 @@ export async function searchHub(req: HubSearchRequest, access: HubAccess): Promi
   return out;
 }
 
+/** The repo's files at a revision. Every path is checked before it can become part of a local path: a hostile mirror can list `../x`. */
 export async function listRepoFiles(repo: string, revision: string, access: HubAccess): Promise<HubFile[]> {
+  checkRepoId(repo, 'listing files');
   const files: HubFile[] = [];
   try {
-    for await (const f of listFiles({ repo: { type: 'model', name: repo }, revision, recursive: true, ...creds(access) })) {
+    for await (const f of listFiles({ repo: { type: 'model', name: repo }, revision, recursive: true, ...(await creds(access)) })) {
       if (f.type !== 'file') continue;
       files.push({ path: f.path, sizeBytes: f.lfs?.size ?? f.size, lfsSha256: f.lfs?.oid ?? null });
     }
   } catch (err) {
     throw describeHubError(err, `${repo}@${revision}`);
   }
+  for (const f of files) checkRepoFilePath(f.path, repo, `the Hub at ${access.endpoint}`);
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** The commit a revision (branch, tag) points at, so every file of one download comes from the same commit. */
 export async function resolveRevision(repo: string, revision: string, access: HubAccess): Promise<{ sha: string; gated: HubModelDetails['gated'] }> {
+  checkRepoId(repo, 'resolving a revision');
+  let info;
   try {
-    const info = await modelInfo({ name: repo, revision, additionalFields: ['sha'], ...creds(access) });
-    return { sha: info.sha, gated: info.gated ?? false };
+    info = await modelInfo({ name: repo, revision, additionalFields: ['sha'], ...(await creds(access)) });
   } catch (err) {
     throw describeHubError(err, `${repo}@${revision}`);
   }
+  // The commit names a local folder (<data>/downloads/<repo>/<commit>): a hostile mirror can answer `../../x`.
+  return { sha: checkCommitSha(info.sha, repo, `the Hub at ${access.endpoint}`), gated: info.gated ?? false };
 }
 
 export async function hubModelDetails(repo: string, revision: string, access: HubAccess): Promise<HubModelDetails> {
+  checkRepoId(repo, 'model details');
   let info;
   try {
-    info = await modelInfo({ name: repo, revision, additionalFields: ['sha', 'cardData', 'tags'], ...creds(access) });
+    info = await modelInfo({ name: repo, revision, additionalFields: ['sha', 'cardData', 'tags'], ...(await creds(access)) });
   } catch (err) {
     throw describeHubError(err, `${repo}@${revision}`);
   }
+  checkCommitSha(info.sha, repo, `the Hub at ${access.endpoint}`);
   const files = await listRepoFiles(repo, info.sha, access);
   let cardMarkdown: string | null = null;
   if (files.some((f) => f.path === 'README.md')) {
     try {
-      const blob = await hubDownloadFile({ repo: { type: 'model', name: repo }, path: 'README.md', revision: info.sha, ...creds(access) });
+      const blob = await hubDownloadFile({ repo: { type: 'model', name: repo }, path: 'README.md', revision: info.sha, ...(await creds(access)) });
       cardMarkdown = blob ? (await blob.text()).slice(0, 200_000) : null;
     } catch {
       cardMarkdown = null;
@@ -117,6 +143,6 @@ export async function hubModelDetails(repo: string, revision: string, access: Hu
 
 export async function hubWhoAmI(access: HubAccess): Promise<string> {
   if (!access.token) throw new Error('no token');
-  const me = await whoAmI({ hubUrl: access.endpoint, accessToken: access.token });
+  const me = await whoAmI({ ...(await creds(access)), accessToken: access.token });
   return me.name;
 }

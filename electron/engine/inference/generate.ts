@@ -4,6 +4,7 @@ import { endsWithFunctionResults, toHistory } from './chat-history';
 import { RequestError } from './request-error';
 import { forcingFunctionCall, planTools } from './tool-choice';
 import type { ChatRequest, CompletionRequest, FinishReason, GenerationEvent, GenerationMetrics, GenerationResult, SamplingParams, TokenLogprob, ToolCall } from '../../../shared/inference';
+import { jsonValueComplete } from './json-complete';
 
 export interface GenerateEnv {
   llama: Llama;
@@ -22,15 +23,18 @@ class Meter {
     if (this.first === null) this.first = performance.now();
     this.tokens += n;
   }
-  metrics(promptTokens: number, completionTokens = this.tokens): GenerationMetrics {
+  /** `cachedTokens`: prompt tokens reused from the sequence's KV cache, not evaluated; the prompt rate counts the rest. */
+  metrics(promptTokens: number, completionTokens = this.tokens, cachedTokens = 0): GenerationMetrics {
     const end = performance.now();
     const ttft = (this.first ?? end) - this.started;
     const genMs = end - (this.first ?? end);
+    const evaluated = promptTokens - cachedTokens;
     return {
       ttftMs: Math.round(ttft * 10) / 10,
       promptTokens,
+      cachedTokens,
       completionTokens,
-      promptTokensPerSec: ttft > 0 && promptTokens ? promptTokens / (ttft / 1000) : null,
+      promptTokensPerSec: ttft > 0 && evaluated > 0 ? evaluated / (ttft / 1000) : null,
       genTokensPerSec: completionTokens > 1 && genMs > 0 ? (completionTokens - 1) / (genMs / 1000) : null,
       totalMs: Math.round((end - this.started) * 10) / 10,
       peakRssBytes: this.env.peakRss(),
@@ -74,6 +78,22 @@ interface LoopOptions {
   stopTokens?: Token[][];
 }
 
+/**
+ * Keeps the part of the sequence's evaluated tokens that starts the prompt and erases the rest, so only the remainder
+ * of the prompt is evaluated. At least the prompt's last token is always evaluated (it yields the first token's
+ * distribution). A sliding-window or recurrent model rolls back to a checkpoint, or starts afresh. Returns how many
+ * prompt tokens were kept.
+ */
+async function reusePrefix(seq: LlamaContextSequence, prompt: Token[]): Promise<number> {
+  if (seq.nextTokenIndex === 0) return 0;
+  // Without shifting: only an erased tail, never a re-evaluated middle.
+  await seq.adaptStateToTokens(prompt.slice(0, -1), false);
+  const kept = seq.nextTokenIndex;
+  if (kept > 0 && seq.compareContextTokens(prompt).firstDifferentIndex >= kept) return kept;
+  if (kept > 0) await seq.clearHistory();
+  return 0;
+}
+
 const endsWith = (tokens: Token[], tail: Token[]): boolean => tail.length > 0 && tokens.length >= tail.length && tail.every((t, i) => tokens[tokens.length - tail.length + i] === t);
 
 /**
@@ -81,7 +101,7 @@ const endsWith = (tokens: Token[], tail: Token[]): boolean => tail.length > 0 &&
  * top-p, min-p, seed, repeat penalty over the last 64 tokens, grammar) and this loop only detokenizes and checks
  * stops, so a reply costs what llama.cpp's decode costs. With `logprobs`, each step's distribution is read as well.
  */
-async function generateTokens(env: GenerateEnv, seq: LlamaContextSequence, prompt: Token[], o: LoopOptions, grammar: LlamaGrammar | undefined, emit: (e: GenerationEvent) => void, signal: AbortSignal, meter: Meter): Promise<{ text: string; finish: FinishReason; logprobs: TokenLogprob[] | null; promptTokens: number }> {
+async function generateTokens(env: GenerateEnv, seq: LlamaContextSequence, prompt: Token[], o: LoopOptions, grammar: LlamaGrammar | undefined, emit: (e: GenerationEvent) => void, signal: AbortSignal, meter: Meter): Promise<{ text: string; finish: FinishReason; logprobs: TokenLogprob[] | null; promptTokens: number; cachedTokens: number }> {
   const { model } = env;
   const p = o.params;
   const logprobs: TokenLogprob[] | null = o.logprobs === undefined ? null : [];
@@ -99,12 +119,21 @@ async function generateTokens(env: GenerateEnv, seq: LlamaContextSequence, promp
     grammarEvaluationState,
     repeatPenalty: p.repeatPenalty === 1 ? undefined : { penalty: p.repeatPenalty, punishTokens: () => [...prompt, ...generated].slice(-64) },
   };
-  const it = o.logprobs === undefined ? seq.evaluate(prompt, options) : seq.evaluateWithMetadata(prompt, { probabilities: true }, options);
+  const cached = await reusePrefix(seq, prompt);
+  const input = prompt.slice(cached);
+  const it = o.logprobs === undefined ? seq.evaluate(input, options) : seq.evaluateWithMetadata(input, { probabilities: true }, options);
+  let checkpointed = false;
   const pending: Token[] = [];
   const holdBack = Math.max(0, ...p.stop.map((s) => s.length - 1));
   let shown = 0;
   for await (const out of it) {
     const token = (typeof out === 'number' ? out : (out as { token: Token }).token) as Token;
+    if (!checkpointed) {
+      checkpointed = true;
+      // The prompt is evaluated now: a checkpoint here lets a model that cannot erase its tail (sliding window,
+      // recurrent) come back to this prompt for the next turn instead of starting over.
+      if (seq.needsCheckpoints) await seq.takeCheckpoint();
+    }
     if (signal.aborted) {
       finishReason = 'abort';
       break;
@@ -133,6 +162,9 @@ async function generateTokens(env: GenerateEnv, seq: LlamaContextSequence, promp
     if (chunk.endsWith('\uFFFD') && pending.length < 4 && !atLimit) continue;
     pending.length = 0;
     text += chunk;
+    // A JSON schema's grammar allows newlines after the value: the reply ends with the value instead of padding them.
+    const jsonDone = grammar !== undefined && jsonValueComplete(text);
+    if (jsonDone) text = text.trimEnd();
     const hit = p.stop.map((s) => [s, text.indexOf(s)] as const).filter(([, i]) => i >= 0).sort((a, b) => a[1] - b[1])[0];
     if (hit) {
       text = text.slice(0, hit[1]);
@@ -147,17 +179,24 @@ async function generateTokens(env: GenerateEnv, seq: LlamaContextSequence, promp
       emit({ type: 'text', text: text.slice(shown, safe), logprob: lp });
       shown = safe;
     }
+    if (jsonDone) {
+      finishReason = 'stop';
+      break;
+    }
     if (atLimit) {
       finishReason = 'length';
       break;
     }
   }
   if (text.length > shown) emit({ type: 'text', text: text.slice(shown) });
-  return { text, finish: finishReason, logprobs, promptTokens: prompt.length };
+  return { text, finish: finishReason, logprobs, promptTokens: prompt.length, cachedTokens: cached };
 }
 
-export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: ChatRequest, emit: (e: GenerationEvent) => void, signal: AbortSignal): Promise<GenerationResult> {
-  const { JinjaTemplateChatWrapper, LlamaChat } = await import('node-llama-cpp');
+/** Hands the request its context sequence: the free one whose cache shares the longest prefix with `prompt`. */
+export type TakeSequence = (prompt: Token[] | null) => LlamaContextSequence;
+
+export async function chat(env: GenerateEnv, take: TakeSequence, req: ChatRequest, emit: (e: GenerationEvent) => void, signal: AbortSignal): Promise<GenerationResult> {
+  const { JinjaTemplateChatWrapper, LlamaChat, LlamaText, resolveChatWrapper } = await import('node-llama-cpp');
   const meter = new Meter(env);
   const grammar = await grammarFor(env, req.jsonSchema);
   let chatWrapper: ChatWrapper | undefined;
@@ -171,32 +210,36 @@ export async function chat(env: GenerateEnv, seq: LlamaContextSequence, req: Cha
   const history = toHistory(req.messages);
   const tools = planTools(req);
   if (tools.functions && req.jsonSchema) throw new RequestError('jsonSchema cannot be combined with tools (the tool parameters are the schema)');
-  let llamaChat = new LlamaChat({ contextSequence: seq, chatWrapper: chatWrapper ?? 'auto' });
+  // What LlamaChat resolves for 'auto'; resolved first, since the prompt picks the sequence.
+  const wrapper = chatWrapper ?? resolveChatWrapper(env.model);
+  // A history that ends with function results continues that model turn; otherwise a new turn starts.
+  const state = wrapper.generateContextState({ chatHistory: endsWithFunctionResults(history) ? history : [...history, { type: 'model', response: [] }], availableFunctions: tools.functions });
+  const prompt = state.contextText.tokenize(env.model.tokenizer);
+  const seq = take(prompt);
+  let llamaChat = new LlamaChat({ contextSequence: seq, chatWrapper: wrapper });
   try {
     if (!tools.functions) {
-      const { LlamaText } = await import('node-llama-cpp');
-      // A history that ends with function results continues that model turn; otherwise a new turn starts.
-      const state = llamaChat.chatWrapper.generateContextState({ chatHistory: endsWithFunctionResults(history) ? history : [...history, { type: 'model', response: [] }] });
-      const prompt = state.contextText.tokenize(env.model.tokenizer);
       const stopTokens = state.stopGenerationTriggers.map((t) => LlamaText(t).tokenize(env.model.tokenizer, 'trimLeadingSpace')).filter((t) => t.length > 0);
       const out = await generateTokens(env, seq, prompt, { params: req.params, logprobs: req.logprobs, stopTokens }, grammar, emit, signal, meter);
-      return { text: out.text, finishReason: out.finish, metrics: meter.metrics(out.promptTokens), logprobs: out.logprobs, toolCalls: [] };
+      return { text: out.text, finishReason: out.finish, metrics: meter.metrics(out.promptTokens, undefined, out.cachedTokens), logprobs: out.logprobs, toolCalls: [] };
     }
     if (req.logprobs !== undefined) throw new RequestError('logprobs cannot be combined with tools');
     if (tools.force) {
       // LlamaChat reads its wrapper once, at construction: a forced call needs a chat of its own, on the resolved wrapper.
       const resolved = llamaChat;
-      llamaChat = new LlamaChat({ contextSequence: seq, chatWrapper: await forcingFunctionCall(resolved.chatWrapper) });
+      llamaChat = new LlamaChat({ contextSequence: seq, chatWrapper: await forcingFunctionCall(wrapper) });
       resolved.dispose({ disposeSequence: false });
     }
-    return await chatWithTools(seq, req, llamaChat, history, tools.functions, emit, signal, meter);
+    return await chatWithTools(seq, prompt, req, llamaChat, history, tools.functions, emit, signal, meter);
   } finally {
     llamaChat.dispose({ disposeSequence: false });
   }
 }
 
-async function chatWithTools(seq: LlamaContextSequence, req: ChatRequest, llamaChat: LlamaChat, history: ChatHistoryItem[], functions: ChatModelFunctions, emit: (e: GenerationEvent) => void, signal: AbortSignal, meter: Meter): Promise<GenerationResult> {
+async function chatWithTools(seq: LlamaContextSequence, prompt: Token[], req: ChatRequest, llamaChat: LlamaChat, history: ChatHistoryItem[], functions: ChatModelFunctions, emit: (e: GenerationEvent) => void, signal: AbortSignal, meter: Meter): Promise<GenerationResult> {
   const before = { in: seq.tokenMeter.usedInputTokens, out: seq.tokenMeter.usedOutputTokens };
+  // LlamaChat keeps the prefix the sequence shares with its prompt itself; about this many tokens of it.
+  const cached = Math.max(0, Math.min(seq.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1));
   const res = await llamaChat.generateResponse(history, {
     ...sampling(req.params),
     functions,
@@ -208,15 +251,15 @@ async function chatWithTools(seq: LlamaContextSequence, req: ChatRequest, llamaC
     onTextChunk: (text: string) => emit({ type: 'text', text }),
   });
   const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c) => ({ name: c.functionName, arguments: c.params ?? {} }));
-  return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(seq.tokenMeter.usedInputTokens - before.in, seq.tokenMeter.usedOutputTokens - before.out), logprobs: null, toolCalls };
+  return { text: res.response, finishReason: finish(res.metadata.stopReason), metrics: meter.metrics(cached + seq.tokenMeter.usedInputTokens - before.in, seq.tokenMeter.usedOutputTokens - before.out, cached), logprobs: null, toolCalls };
 }
 
-export async function complete(env: GenerateEnv, seq: LlamaContextSequence, req: CompletionRequest, emit: (e: GenerationEvent) => void, signal: AbortSignal): Promise<GenerationResult> {
+export async function complete(env: GenerateEnv, take: TakeSequence, req: CompletionRequest, emit: (e: GenerationEvent) => void, signal: AbortSignal): Promise<GenerationResult> {
   const meter = new Meter(env);
   const grammar = await grammarFor(env, req.jsonSchema);
   const bos = env.model.tokens.bos;
   const prompt = [...(bos !== null && env.model.tokens.shouldPrependBosToken ? [bos] : []), ...env.model.tokenize(req.prompt, true)];
   if (prompt.length === 0) throw new RequestError('prompt: empty, and the model has no BOS token to start from');
-  const out = await generateTokens(env, seq, prompt, { params: req.params, logprobs: req.logprobs }, grammar, emit, signal, meter);
-  return { text: out.text, finishReason: out.finish, metrics: meter.metrics(out.promptTokens), logprobs: out.logprobs, toolCalls: [] };
+  const out = await generateTokens(env, take(prompt), prompt, { params: req.params, logprobs: req.logprobs }, grammar, emit, signal, meter);
+  return { text: out.text, finishReason: out.finish, metrics: meter.metrics(out.promptTokens, undefined, out.cachedTokens), logprobs: out.logprobs, toolCalls: [] };
 }

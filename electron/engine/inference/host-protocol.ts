@@ -15,6 +15,10 @@ export interface LoadedInfo {
   contextSize: number;
   vramBytes: number;
   trainContextSize: number;
+  /** The threads llama.cpp decodes with. */
+  threads: number;
+  /** Layers in the model (repeating layers and the output layer): fewer on the GPU leaves the rest on the CPU. */
+  totalLayers: number;
 }
 
 /** Model host -> engine. */

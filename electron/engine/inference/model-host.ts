@@ -3,12 +3,12 @@
  * only its own process. Loads the model once, then serves chat, completion, embedding and tokenize requests over
  * IPC on `parallel` context sequences (the rest queue). Exits when the engine disconnects.
  */
-import type { LlamaEmbeddingContext } from 'node-llama-cpp';
+import type { LlamaContextSequence, LlamaEmbeddingContext, Token } from 'node-llama-cpp';
 import type { GenerationEvent, LoadOptions } from '../../../shared/inference';
 import { chat, complete, type GenerateEnv } from './generate';
 import { RequestError } from './request-error';
 import type { HostMessage, HostRequest } from './host-protocol';
-import { SlotPool } from './sequence-pool';
+import { pickSequence, SlotPool } from './sequence-pool';
 
 function send(msg: HostMessage): void {
   if (process.send && process.connected) process.send(msg);
@@ -18,8 +18,12 @@ process.on('disconnect', () => process.exit(0));
 
 let env: GenerateEnv | null = null;
 let pool: SlotPool | null = null;
-/** Every sequence is made at load and reused (history cleared) rather than disposed: disposal frees its slot asynchronously. */
-const freeSequences: import('node-llama-cpp').LlamaContextSequence[] = [];
+/**
+ * Every sequence is made at load and reused rather than disposed (disposal frees its slot asynchronously). A sequence
+ * keeps its KV cache between requests: the next request picks the free sequence sharing the longest prefix with its
+ * prompt and evaluates only the rest, so a conversation's next turn costs its new tokens. Least recently used first.
+ */
+const freeSequences: LlamaContextSequence[] = [];
 let embedder: Promise<LlamaEmbeddingContext> | null = null;
 let loadOptions: LoadOptions | null = null;
 const aborts = new Map<string, AbortController>();
@@ -33,7 +37,9 @@ setInterval(() => send({ type: 'rss', rssBytes: sampleRss() }), 2000).unref();
 
 async function load(path: string, options: LoadOptions): Promise<void> {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-  const llama = await getLlama({ gpu: options.gpu === 'auto' ? 'auto' : options.gpu === 'cpu' ? false : options.gpu, build: 'never', logLevel: LlamaLogLevel.error });
+  // maxThreads 0: the engine resolved `threads` (auto: the physical cores); node-llama-cpp would otherwise cap it, or
+  // default to max(4, cores) on the CPU, which oversubscribes small machines.
+  const llama = await getLlama({ gpu: options.gpu === 'auto' ? 'auto' : options.gpu === 'cpu' ? false : options.gpu, build: 'never', logLevel: LlamaLogLevel.error, maxThreads: 0 });
   const model = await llama.loadModel({
     modelPath: path,
     gpuLayers: options.gpuLayers,
@@ -53,26 +59,35 @@ async function load(path: string, options: LoadOptions): Promise<void> {
   });
   env = { llama, model, context, peakRss: () => Math.max(peakRss, sampleRss()) };
   loadOptions = options;
-  for (let i = 0; i < options.parallel; i++) freeSequences.push(context.getSequence());
+  // Checkpoints let a sliding-window (SWA) or recurrent model roll back to a kept prefix; a few per sequence suffice.
+  for (let i = 0; i < options.parallel; i++) freeSequences.push(context.getSequence({ checkpoints: { max: 4 } }));
   pool = new SlotPool(options.parallel, (active, queued) => send({ type: 'queue', active, queued }));
   const vram = await llama.getVramState().catch(() => ({ used: 0 }));
-  send({ type: 'loaded', info: { backend: llama.gpu === false ? 'cpu' : llama.gpu, gpuLayers: model.gpuLayers, contextSize: context.contextSize / options.parallel, vramBytes: vram.used, trainContextSize: model.trainContextSize } });
+  send({ type: 'loaded', info: { backend: llama.gpu === false ? 'cpu' : llama.gpu, gpuLayers: model.gpuLayers, contextSize: context.contextSize / options.parallel, vramBytes: vram.used, trainContextSize: model.trainContextSize, threads: context.idealThreads, totalLayers: model.fileInsights.totalLayers } });
 }
 
-async function generate(id: string, run: (e: GenerateEnv, seq: import('node-llama-cpp').LlamaContextSequence, emit: (ev: GenerationEvent) => void, signal: AbortSignal) => Promise<import('../../../shared/inference').GenerationResult>): Promise<void> {
+async function generate(id: string, run: (e: GenerateEnv, take: (prompt: Token[] | null) => LlamaContextSequence, emit: (ev: GenerationEvent) => void, signal: AbortSignal) => Promise<import('../../../shared/inference').GenerationResult>): Promise<void> {
   if (!env || !pool) throw new RequestError('model is not loaded', 503);
   const ac = new AbortController();
   aborts.set(id, ac);
   let release: (() => void) | null = null;
   try {
     release = await pool.acquire(ac.signal);
-    const seq = freeSequences.pop()!;
+    // A slot is held, so a free sequence exists; the request takes it once it knows its prompt.
+    let seq: LlamaContextSequence | null = null;
+    const take = (prompt: Token[] | null): LlamaContextSequence => (seq ??= pickSequence(freeSequences, prompt));
+    let ok = false;
     try {
-      const result = await run(env, seq, (event) => send({ type: 'event', id, event }), ac.signal);
+      const result = await run(env, take, (event) => send({ type: 'event', id, event }), ac.signal);
+      ok = true;
       send({ type: 'event', id, event: { type: 'done', result } });
     } finally {
-      await seq.clearHistory();
-      freeSequences.push(seq);
+      const used = seq as LlamaContextSequence | null;
+      if (used) {
+        // A failed request may have left its sequence half-evaluated: start that one afresh.
+        if (!ok) await used.clearHistory().catch(() => undefined);
+        freeSequences.push(used);
+      }
     }
   } finally {
     release?.();
@@ -83,15 +98,23 @@ async function generate(id: string, run: (e: GenerateEnv, seq: import('node-llam
 async function embed(id: string, input: string[]): Promise<void> {
   if (!env) throw new RequestError('model is not loaded', 503);
   const e = env;
-  embedder ??= e.model.createEmbeddingContext({ contextSize: Math.min(loadOptions?.contextSize ?? 2048, e.model.trainContextSize), threads: loadOptions?.threads || undefined });
-  const ctx = await embedder;
-  const vectors: number[][] = [];
-  let tokens = 0;
-  for (const text of input) {
-    tokens += e.model.tokenize(text).length;
-    vectors.push([...(await ctx.getEmbeddingFor(text)).vector]);
+  const ac = new AbortController();
+  aborts.set(id, ac);
+  try {
+    embedder ??= e.model.createEmbeddingContext({ contextSize: Math.min(loadOptions?.contextSize ?? 2048, e.model.trainContextSize), threads: loadOptions?.threads || undefined });
+    const ctx = await embedder;
+    const vectors: number[][] = [];
+    let tokens = 0;
+    for (const text of input) {
+      // Up to 2048 inputs: an abandoned request stops between them.
+      if (ac.signal.aborted) throw new RequestError('The request was cancelled: the client went away', 499);
+      tokens += e.model.tokenize(text).length;
+      vectors.push([...(await ctx.getEmbeddingFor(text)).vector]);
+    }
+    send({ type: 'embeddings', id, vectors, tokens });
+  } finally {
+    aborts.delete(id);
   }
-  send({ type: 'embeddings', id, vectors, tokens });
 }
 
 process.on('message', (msg: HostRequest) => {
@@ -107,10 +130,10 @@ process.on('message', (msg: HostRequest) => {
       });
       break;
     case 'chat':
-      generate(msg.id, (e, seq, emit, signal) => chat(e, seq, msg.req, emit, signal)).catch((err: unknown) => fail(msg.id, err));
+      generate(msg.id, (e, take, emit, signal) => chat(e, take, msg.req, emit, signal)).catch((err: unknown) => fail(msg.id, err));
       break;
     case 'complete':
-      generate(msg.id, (e, seq, emit, signal) => complete(e, seq, msg.req, emit, signal)).catch((err: unknown) => fail(msg.id, err));
+      generate(msg.id, (e, take, emit, signal) => complete(e, take, msg.req, emit, signal)).catch((err: unknown) => fail(msg.id, err));
       break;
     case 'embed':
       embed(msg.id, msg.input).catch((err: unknown) => fail(msg.id, err));

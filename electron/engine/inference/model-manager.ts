@@ -5,6 +5,8 @@ import { LoadOptions, type ChatRequest, type CompletionRequest, type GenerationE
 import type { WorkerEntry } from '../jobs/runner';
 import type { ModelLibrary } from '../models/library';
 import type { HostMessage, HostRequest } from './host-protocol';
+import { CoreBudget } from './core-budget';
+import { physicalCores, resolveThreads } from './cpu-cores';
 import { newId } from '../util/ids';
 
 export class InferenceError extends Error {
@@ -26,6 +28,8 @@ interface Host {
   ready: Promise<void>;
   pending: Map<string, Pending>;
   log: string[];
+  /** Layers in the model, once loaded. */
+  totalLayers: number | null;
 }
 
 const sameOptions = (a: LoadOptions, b: LoadOptions): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -39,6 +43,10 @@ export class ModelManager {
   private hosts = new Map<string, Host>();
   private listeners = new Set<(models: LoadedModel[]) => void>();
   private idleTimer: NodeJS.Timeout;
+  /** Physical cores, detected at the first load (WHITTLE_CPU_CORES overrides). */
+  private cores = 1;
+  /** Generations on CPU-bound models share the cores: a compare turn's columns take turns instead of thrashing. */
+  private readonly budget = new CoreBudget(() => this.cores);
 
   constructor(
     private readonly library: ModelLibrary,
@@ -71,14 +79,20 @@ export class ModelManager {
     }
     if (existing) await this.unload(modelId);
     const model = this.library.get(modelId);
+    if (model.missing) throw new NotFoundError(`${model.name}: its file is missing (${model.path}); put it back or delete the model`);
     if (model.format !== 'gguf') throw new InvalidInputError(`modelId: ${model.name} is a ${model.format} model; chat runs GGUF models (convert it to GGUF first)`);
+    this.cores = await physicalCores();
+    // Auto threads: every physical core. Models never run on the CPU at the same time beyond the cores (the budget),
+    // so each may use all of them while it generates.
+    const threads = resolveThreads(options.threads, this.cores);
     const child = fork(this.entry.script, [], { execArgv: this.entry.execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const host: Host = {
       child,
       pending: new Map(),
       log: [],
       ready: Promise.resolve(),
-      info: { modelId, name: model.name, state: 'loading', progress: 0, error: null, options, backend: null, gpuLayers: null, contextSize: null, pid: child.pid ?? null, rssBytes: null, vramBytes: null, loadedAt: null, lastUsedAt: Date.now(), active: 0, queued: 0 },
+      totalLayers: null,
+      info: { modelId, name: model.name, state: 'loading', progress: 0, error: null, options, backend: null, gpuLayers: null, contextSize: null, threads, pid: child.pid ?? null, rssBytes: null, vramBytes: null, loadedAt: null, lastUsedAt: Date.now(), active: 0, queued: 0 },
     };
     for (const s of [child.stdout!, child.stderr!]) {
       createInterface({ input: s }).on('line', (l) => {
@@ -106,7 +120,7 @@ export class ModelManager {
       });
     });
     host.ready.catch(() => undefined);
-    this.send(host, { type: 'load', path: model.path, options });
+    this.send(host, { type: 'load', path: model.path, options: { ...options, threads } });
     this.changed();
     await host.ready;
     return { ...host.info };
@@ -119,7 +133,8 @@ export class ModelManager {
         this.changed();
         break;
       case 'loaded':
-        host.info = { ...host.info, state: 'ready', progress: 1, backend: msg.info.backend, gpuLayers: msg.info.gpuLayers, contextSize: msg.info.contextSize, vramBytes: msg.info.vramBytes, loadedAt: Date.now() };
+        host.info = { ...host.info, state: 'ready', progress: 1, backend: msg.info.backend, gpuLayers: msg.info.gpuLayers, contextSize: msg.info.contextSize, threads: msg.info.threads, vramBytes: msg.info.vramBytes, loadedAt: Date.now() };
+        host.totalLayers = msg.info.totalLayers;
         this.changed();
         resolve();
         break;
@@ -187,16 +202,42 @@ export class ModelManager {
     return this.hosts.get(modelId)!;
   }
 
-  private async request<T>(modelId: string, make: (id: string) => HostRequest, onEvent?: (e: GenerationEvent) => void, signal?: AbortSignal): Promise<T> {
+  /**
+   * Cores a generation on this host occupies: its threads when any layer runs on the CPU, none when the whole model
+   * is offloaded to a GPU (its CPU threads only feed the GPU).
+   */
+  private coresOf(host: Host): number {
+    const { backend, gpuLayers, threads } = host.info;
+    const onGpu = backend !== null && backend !== 'cpu' && gpuLayers !== null && gpuLayers > 0 && (host.totalLayers === null || gpuLayers >= host.totalLayers);
+    return onGpu ? 0 : (threads ?? this.cores);
+  }
+
+  /**
+   * Sends one request to the model's host. An abort (the client went away) stops it there, whether it is generating,
+   * waiting for a free sequence or embedding; a request aborted while its model was still loading is never sent.
+   */
+  private async request<T>(modelId: string, make: (id: string) => HostRequest, onEvent?: (e: GenerationEvent) => void, signal?: AbortSignal, gated = true): Promise<T> {
     const host = await this.hostFor(modelId);
+    if (signal?.aborted) throw new InferenceError('The request was cancelled: the client went away', 499);
+    // CPU-bound generations wait here for their cores (see CoreBudget); tokenizing is not gated.
+    const release = gated
+      ? await this.budget.acquire(modelId, this.coresOf(host), signal).catch(() => {
+          throw new InferenceError('The request was cancelled: the client went away', 499);
+        })
+      : () => undefined;
     const id = newId('r');
     host.info.lastUsedAt = Date.now();
-    return new Promise<T>((resolve, reject) => {
-      host.pending.set(id, { onEvent, resolve: resolve as (v: unknown) => void, reject });
-      const onAbort = (): void => this.send(host, { type: 'abort', id });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.send(host, make(id));
-    });
+    const onAbort = (): void => this.send(host, { type: 'abort', id });
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        host.pending.set(id, { onEvent, resolve: resolve as (v: unknown) => void, reject });
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.send(host, make(id));
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      release();
+    }
   }
 
   chat(req: ChatRequest, onEvent?: (e: GenerationEvent) => void, signal?: AbortSignal): Promise<GenerationResult> {
@@ -207,13 +248,13 @@ export class ModelManager {
     return this.request(req.modelId, (id) => ({ type: 'complete', id, req }), onEvent, signal);
   }
 
-  async embed(modelId: string, input: string[]): Promise<{ vectors: number[][]; tokens: number }> {
-    const r = await this.request<{ vectors: number[][]; tokens: number }>(modelId, (id) => ({ type: 'embed', id, input }));
+  async embed(modelId: string, input: string[], signal?: AbortSignal): Promise<{ vectors: number[][]; tokens: number }> {
+    const r = await this.request<{ vectors: number[][]; tokens: number }>(modelId, (id) => ({ type: 'embed', id, input }), undefined, signal);
     return { vectors: r.vectors, tokens: r.tokens };
   }
 
   async countTokens(modelId: string, text: string): Promise<number> {
-    return (await this.request<{ count: number }>(modelId, (id) => ({ type: 'tokenize', id, text }))).count;
+    return (await this.request<{ count: number }>(modelId, (id) => ({ type: 'tokenize', id, text }), undefined, undefined, false)).count;
   }
 
   private unloadIdle(): void {

@@ -46,3 +46,33 @@ export class SlotPool {
     };
   }
 }
+
+/** What pickSequence needs of a context sequence (node-llama-cpp's LlamaContextSequence). */
+export interface ReusableSequence {
+  readonly nextTokenIndex: number;
+  compareContextTokens(tokens: readonly number[]): { firstDifferentIndex: number };
+}
+
+/**
+ * The free sequence to run a prompt on, so its KV cache is reused: among those the prompt continues (it keeps at
+ * least half of what the sequence holds: a conversation's next turn finds its previous turn), the one sharing the
+ * longest prefix; else an empty one; else the least recently used one (`free` is ordered least recently used first).
+ * A prompt that shares only a system prompt with another conversation does not take that conversation's sequence
+ * while another is free. Removes it from `free`.
+ */
+export function pickSequence<S extends ReusableSequence>(free: S[], prompt: readonly number[] | null): S {
+  if (free.length === 0) throw new Error('no free sequence');
+  let best = -1;
+  let bestShared = 0;
+  if (prompt && prompt.length > 0) {
+    free.forEach((s, i) => {
+      const shared = Math.min(s.compareContextTokens(prompt as number[]).firstDifferentIndex, prompt.length);
+      if (shared > bestShared && shared * 2 >= s.nextTokenIndex) {
+        best = i;
+        bestShared = shared;
+      }
+    });
+  }
+  if (best < 0) best = Math.max(0, free.findIndex((s) => s.nextTokenIndex === 0));
+  return free.splice(best, 1)[0]!;
+}

@@ -15,6 +15,8 @@ import { newId } from '../util/ids';
 import { isOurWorker, killProcessTree } from '../util/processes';
 import type { JobEventBus } from './event-bus';
 import { JOB_KIND_SPECS } from './kind-specs';
+import { callWorker, type WorkerCallOptions } from './worker-call';
+import { describeWorkerDeath, isOutOfMemoryLine, workerExecArgv } from './worker-limits';
 import type { StagedArtifact, StartMessage, WorkerMessage } from './worker-protocol';
 
 export interface WorkerEntry {
@@ -34,7 +36,7 @@ export interface JobRunnerOptions {
   maxLightJobs?: number;
   killGraceMs?: number;
   /** Extra environment for workers, computed per job (e.g. the Hub token, which never goes into a job's input or log). */
-  workerEnv?: () => Record<string, string | undefined>;
+  workerEnv?: (kind: JobKind) => Record<string, string | undefined>;
 }
 
 interface RunningJob {
@@ -49,6 +51,16 @@ interface RunningJob {
 
 const LOG_TAIL_IN_ERRORS = 20;
 const PROGRESS_INTERVAL_MS = 100;
+/** Where a job's optional timeout is kept in its stored input. */
+const TIMEOUT_KEY = 'timeoutSeconds';
+
+/** A start request's (or a stored input's) timeout, and the input without it: what the kind's own schema expects. */
+function splitTimeout(req: { input: unknown; timeoutSeconds?: number }): { input: unknown; timeoutSeconds: number | undefined } {
+  const input = req.input;
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || !(TIMEOUT_KEY in input)) return { input, timeoutSeconds: req.timeoutSeconds };
+  const { [TIMEOUT_KEY]: stored, ...rest } = input as Record<string, unknown>;
+  return { input: rest, timeoutSeconds: req.timeoutSeconds ?? (typeof stored === 'number' && stored > 0 ? stored : undefined) };
+}
 
 /**
  * The job supervisor: persists jobs, runs each in its own worker process, streams progress and logs,
@@ -83,11 +95,13 @@ export class JobRunner {
     const spec = JOB_KIND_SPECS[req.kind];
     if (spec.testOnly && !this.o.testJobs) throw new NotFoundError(`Job kind ${req.kind} is only available with test jobs enabled`);
     // The discriminated union guarantees input matches kind; the cast only bridges TypeScript's per-key typing.
-    const input = req.input as never;
+    const { input: rawInput, timeoutSeconds } = splitTimeout(req);
+    const input = rawInput as never;
     const job = this.o.jobs.insert({
       id: newId('j'),
       kind: req.kind,
-      input: req.input,
+      // The timeout travels in the stored input (no column for it): retry and resume keep it; the worker never sees it.
+      input: timeoutSeconds === undefined ? rawInput : { ...(rawInput as object), [TIMEOUT_KEY]: timeoutSeconds },
       heavy: spec.heavy(input),
       device: spec.device(input),
       retryOf,
@@ -205,6 +219,12 @@ export class JobRunner {
     }
   }
 
+  /** Runs one function of worker-calls.ts in a short-lived, bounded worker process (no job record): for requests that parse model files. */
+  call<T>(fn: string, input: unknown, options: WorkerCallOptions): Promise<T> {
+    if (this.closed) return Promise.reject(new ConflictError('The engine is shutting down'));
+    return callWorker<T>(this.o.worker, fn, input, options);
+  }
+
   async readLog(id: string, tailLines: number): Promise<JobLogTail> {
     this.get(id);
     let text: string;
@@ -278,11 +298,16 @@ export class JobRunner {
       return;
     }
 
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.o.workerEnv?.(), WHITTLE_JOB_ID: job.id };
+    // The Hub token reaches only the kinds that download (workerEnv); no other worker, nor the tools it runs, inherits it.
+    const { HF_TOKEN: _t, HUGGING_FACE_HUB_TOKEN: _l, ...inherited } = process.env;
+    const env: NodeJS.ProcessEnv = { ...inherited, ...this.o.workerEnv?.(job.kind as JobKind), WHITTLE_JOB_ID: job.id };
     // Under Electron, process.execPath is the Electron binary; this makes it behave as plain Node.
     if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
+    const spec = JOB_KIND_SPECS[job.kind as JobKind];
+    const { input: workerInput, timeoutSeconds } = splitTimeout({ input: job.input });
+    const heapLimitMb = spec?.heapLimitMb?.(workerInput as never) ?? null;
     const child = fork(this.o.worker.script, [], {
-      execArgv: this.o.worker.execArgv,
+      execArgv: workerExecArgv(this.o.worker.execArgv, heapLimitMb),
       detached: process.platform !== 'win32',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env,
@@ -301,9 +326,26 @@ export class JobRunner {
       }
     }, PROGRESS_INTERVAL_MS);
 
+    let outOfMemory = false;
+    const streamsEnded: Promise<void>[] = [];
     for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', logLine);
+      if (!stream) continue;
+      const lines = createInterface({ input: stream, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        if (isOutOfMemoryLine(line)) outOfMemory = true;
+        logLine(line);
+      });
+      streamsEnded.push(new Promise<void>((r) => lines.once('close', () => r())));
     }
+    let timedOut = false;
+    const deadline = timeoutSeconds === undefined
+      ? null
+      : setTimeout(() => {
+          if (entry.cancelling) return;
+          timedOut = true;
+          logLine(`[${new Date().toISOString()}] timed out after ${timeoutSeconds} s: stopping the worker`);
+          this.kill(entry);
+        }, timeoutSeconds * 1000);
     child.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') lastProgress = { fraction: m.fraction === null ? null : Math.min(1, Math.max(0, m.fraction)), message: m.message };
       else outcome = m;
@@ -312,10 +354,13 @@ export class JobRunner {
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolveExit) => {
       child.once('error', (spawnError) => resolveExit({ code: null, signal: null, spawnError }));
       child.once('exit', (code, signal) => resolveExit({ code, signal }));
-      const start: StartMessage = { type: 'start', jobId: job.id, kind: job.kind, input: job.input, stagingDir: staging, dataDir: this.o.dataDir };
+      const start: StartMessage = { type: 'start', jobId: job.id, kind: job.kind, input: workerInput, stagingDir: staging, dataDir: this.o.dataDir };
       child.send(start);
     });
     clearInterval(tick);
+    if (deadline) clearTimeout(deadline);
+    // V8's out-of-memory report is the worker's last stderr output: let it arrive (a tool it left behind may hold the pipe, so not forever).
+    await Promise.race([Promise.all(streamsEnded), sleep(1000)]);
     if (lastProgress && !entry.cancelling) {
       const p: { fraction: number | null; message: string } = lastProgress;
       this.o.jobs.setProgress(job.id, p.fraction, p.message);
@@ -325,6 +370,8 @@ export class JobRunner {
     let final: { state: 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'paused'; error?: string; message: string; result?: unknown; progress?: number };
     if (entry.pausing && !this.closed) {
       final = { state: 'paused', message: 'Paused' };
+    } else if (timedOut && !(result?.type === 'done' && exit.code === 0)) {
+      final = { state: 'failed', message: 'Timed out', error: `timed out after ${timeoutSeconds} s (the job's timeoutSeconds); its worker was stopped\n--- last log lines ---\n${tail.join('\n')}` };
     } else if (entry.cancelling) {
       final = { state: this.closed ? 'interrupted' : 'cancelled', message: this.closed ? 'Interrupted' : 'Cancelled', error: this.closed ? 'Whittle stopped while this job was running' : undefined };
     } else if (result?.type === 'done' && exit.code === 0) {
@@ -334,7 +381,9 @@ export class JobRunner {
         ? result.message
         : exit.spawnError
           ? `Could not start the worker: ${exit.spawnError.message}`
-          : `The worker process died (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`;
+          : outOfMemory
+            ? describeWorkerDeath({ label: spec?.workerLabel ?? job.kind, subject: spec?.subject?.(workerInput as never), heapLimitMb, outOfMemory, code: exit.code, signal: exit.signal })
+            : `The worker process died (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`;
       final = { state: 'failed', message: 'Failed', error: `${why}\n--- last log lines ---\n${tail.join('\n')}` };
     }
 

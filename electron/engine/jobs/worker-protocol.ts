@@ -9,6 +9,13 @@ export interface StartMessage {
   dataDir: string;
 }
 
+/** Instead of a job: run one named function (worker-calls.ts) in this short-lived worker and report its value. No job record, no staging. */
+export interface CallMessage {
+  type: 'call';
+  fn: string;
+  input: unknown;
+}
+
 export interface StagedArtifact {
   /** A file or folder, relative to the job's staging folder; or, when `external`, an absolute path left where it is. */
   file: string;
@@ -27,7 +34,8 @@ export interface StagedArtifact {
 export type WorkerMessage =
   | { type: 'progress'; fraction: number | null; message: string }
   | { type: 'done'; result: unknown; artifacts: StagedArtifact[] }
-  | { type: 'error'; message: string };
+  /** `code` classifies the failure: 'model-format' when the model's files are damaged or not what they claim. */
+  | { type: 'error'; message: string; code?: string };
 
 export interface JobOutput {
   result: unknown;

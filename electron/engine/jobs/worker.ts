@@ -4,8 +4,10 @@
  * If the engine goes away (even by kill -9) the channel closes and the worker takes its whole
  * process group down with it, so no tool keeps running unsupervised.
  */
+import { ModelFormatError } from '../models/inspect/errors';
 import { runJobKind } from './kinds';
-import type { StartMessage, WorkerContext, WorkerMessage } from './worker-protocol';
+import { runWorkerCall } from './worker-calls';
+import type { CallMessage, StartMessage, WorkerContext, WorkerMessage } from './worker-protocol';
 
 function send(msg: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -34,7 +36,23 @@ process.on('SIGTERM', () => {
   setTimeout(() => process.exit(143), 2000).unref();
 });
 
+const errorCode = (err: unknown): string | undefined => (err instanceof ModelFormatError ? 'model-format' : undefined);
+
 process.once('message', (raw: unknown) => {
+  const call = raw as CallMessage;
+  if (call?.type === 'call') {
+    runWorkerCall(call.fn, call.input)
+      .then(async (result) => {
+        await send({ type: 'done', result, artifacts: [] });
+        process.exit(0);
+      })
+      .catch(async (err: unknown) => {
+        const e = err instanceof Error ? err : new Error(String(err));
+        await send({ type: 'error', message: e.message, code: errorCode(err) });
+        process.exit(1);
+      });
+    return;
+  }
   const msg = raw as StartMessage;
   if (msg?.type !== 'start') {
     void send({ type: 'error', message: 'worker: first message was not a start message' }).then(() => process.exit(2));
@@ -57,7 +75,7 @@ process.once('message', (raw: unknown) => {
       if (stopping.signal.aborted) process.exit(143);
       const e = err instanceof Error ? err : new Error(String(err));
       process.stderr.write(`${e.stack ?? e.message}\n`);
-      await send({ type: 'error', message: e.message });
+      await send({ type: 'error', message: e.message, code: errorCode(err) });
       process.exit(1);
     });
 });

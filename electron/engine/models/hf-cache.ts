@@ -96,8 +96,12 @@ function sizeOf(files: readonly SnapshotFile[]): number {
 
 const publicFile = (f: SnapshotFile): HfCacheFile => ({ path: f.path, blobPath: f.blobPath, sha256: f.sha256 });
 
+/** genai_config.json and model.safetensors.index.json are a few hundred KB; this scan runs in the engine process, so a bigger one is skipped unread. */
+const MAX_SCANNED_JSON_BYTES = 16 * 1024 * 1024;
+
 async function readJson(path: string): Promise<unknown> {
   try {
+    if ((await stat(path)).size > MAX_SCANNED_JSON_BYTES) return null;
     return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch {
     return null;

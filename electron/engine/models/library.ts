@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { ConflictError, NotFoundError } from '../../../shared/api/router';
 import type { ArtifactRecord } from '../../../shared/artifacts';
-import { type LibraryModel, ModelInspection, type ListModelsRequest, type RemoveModelResult, type UpdateModelRequest } from '../../../shared/models';
+import { CodeConsent, type LibraryModel, ModelInspection, type ListModelsRequest, type RemoveModelResult, type UpdateModelRequest } from '../../../shared/models';
 import type { ArtifactsStore } from '../store/artifacts-store';
 
 export const MODEL_KIND = 'model';
@@ -16,17 +17,34 @@ export interface ModelMeta {
   entry: string | null;
   inspection: ModelInspection;
   files: { path: string; sha256: string | null; sizeBytes: number }[];
+  /** The user's permission for jobs to run the model's own code (see inspect/model-code.ts). */
+  codeConsent?: CodeConsent | null;
+}
+
+/** How long a file check is trusted: listing the library stats each model's path at most this often. */
+const MISSING_TTL_MS = 2000;
+const missingCache = new Map<string, { missing: boolean; at: number }>();
+
+/** Whether the model's path is gone (a cheap stat, cached briefly). */
+export function pathMissing(path: string): boolean {
+  const now = Date.now();
+  const hit = missingCache.get(path);
+  if (hit && now - hit.at < MISSING_TTL_MS) return hit.missing;
+  const missing = !existsSync(path);
+  missingCache.set(path, { missing, at: now });
+  return missing;
 }
 
 export function toLibraryModel(a: ArtifactRecord, children: string[]): LibraryModel | null {
   const meta = a.meta as Partial<ModelMeta>;
   const inspection = ModelInspection.safeParse(meta.inspection);
   if (!inspection.success || !meta.format || !meta.source) return null;
+  const path = a.managed && meta.entry ? join(a.path, meta.entry) : a.path;
   return {
     id: a.id,
     name: a.name,
     format: meta.format,
-    path: a.managed && meta.entry ? join(a.path, meta.entry) : a.path,
+    path,
     sha256: a.sha256,
     sizeBytes: a.sizeBytes,
     source: meta.source,
@@ -38,6 +56,8 @@ export function toLibraryModel(a: ArtifactRecord, children: string[]): LibraryMo
     children,
     jobId: a.jobId,
     inspection: inspection.data,
+    codeConsent: CodeConsent.nullable().catch(null).parse(meta.codeConsent ?? null),
+    missing: pathMissing(path),
     createdAt: a.createdAt,
   };
 }
@@ -84,6 +104,14 @@ export class ModelLibrary {
     const tags = req.tags ? [...new Set(req.tags)] : undefined;
     this.artifacts.update(req.id, { name: req.name, tags, notes: req.notes });
     return this.get(req.id);
+  }
+
+  /** Records (or clears) the user's permission to run the model's own code; the consent names each file and its digest. */
+  setCodeConsent(id: string, consent: CodeConsent | null): LibraryModel {
+    const a = this.artifacts.get(id);
+    if (!a || a.kind !== MODEL_KIND) throw new NotFoundError(`No model with id ${id}`);
+    this.artifacts.updateMeta(id, { ...a.meta, codeConsent: consent });
+    return this.get(id);
   }
 
   async remove(id: string, force: boolean): Promise<RemoveModelResult> {

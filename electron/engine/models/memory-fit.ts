@@ -1,12 +1,17 @@
+import { stat } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
+import { ConflictError } from '../../../shared/api/router';
 import type { LibraryModel, MemoryFit } from '../../../shared/models';
+import { WorkerCallError, type WorkerCallOptions } from '../jobs/worker-call';
+import { inspectHeapLimitMb } from '../jobs/worker-limits';
+import type { GgufEstimate, GgufEstimateInput } from './memory-fit-estimate';
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
 type Llama = Awaited<ReturnType<NodeLlamaCpp['getLlama']>>;
 
 let llamaPromise: Promise<Llama> | null = null;
 
-/** node-llama-cpp's binding, loaded once and only for estimates (no model is loaded in the engine process). */
+/** node-llama-cpp's binding, loaded once and only for the VRAM state: no model file is read in the engine process. */
 function llamaForEstimates(): Promise<Llama> {
   llamaPromise ??= import('node-llama-cpp').then((m) => m.getLlama({ gpu: 'auto', build: 'never', progressLogs: false, logLevel: m.LlamaLogLevel.error }));
   return llamaPromise;
@@ -21,21 +26,43 @@ interface Estimate {
   method: MemoryFit['method'];
 }
 
-async function ggufEstimate(model: LibraryModel, contextSize: number, llama: Llama | null): Promise<Estimate> {
-  const { readGgufFileInfo, GgufInsights } = await import('node-llama-cpp');
-  const info = await readGgufFileInfo(model.path, { logWarnings: false });
-  const insights = await GgufInsights.from(info, llama ?? undefined);
-  const cpuModel = await insights.estimateModelResourceRequirementsV2({ gpuLayers: 0 });
-  const cpuCtx = await insights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: 0 });
-  const cpuOnlyRam = cpuModel.cpuRam + cpuCtx.cpuRam;
-  let fullGpu: Estimate['fullGpu'] = null;
-  if (llama && llama.gpu !== false) {
-    const layers = insights.totalLayers;
-    const gm = await insights.estimateModelResourceRequirementsV2({ gpuLayers: layers });
-    const gc = await insights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: layers });
-    fullGpu = { ram: gm.cpuRam + gc.cpuRam, vram: gm.gpuVram + gc.gpuVram };
+/** Runs a function of jobs/worker-calls.ts in a bounded worker process (JobRunner.call). */
+export interface WorkerCaller {
+  call<T>(fn: string, input: unknown, options: WorkerCallOptions): Promise<T>;
+}
+
+/** A worker has this long to pre-scan the header, load the binding and estimate; a bigger wait means a hostile file. */
+const GGUF_ESTIMATE_TIMEOUT_MS = 60_000;
+const MAX_CACHED_ESTIMATES = 64;
+/** Worker results by input, file size and mtime (oldest first). */
+const estimates = new Map<string, GgufEstimate>();
+
+/**
+ * The GGUF is parsed in a worker process behind the bounds-checked pre-scan (memory-fit-estimate.ts): the file may
+ * have changed since it was imported, and node-llama-cpp's reader trusts its lengths.
+ */
+async function ggufEstimate(model: LibraryModel, contextSize: number, llama: Llama | null, worker: WorkerCaller): Promise<Estimate> {
+  const input: GgufEstimateInput = { path: model.path, contextSize, gpu: llama?.gpu ?? false };
+  // A worker per request costs a process start and the binding's load: repeat asks for an unchanged file are answered from memory.
+  const s = await stat(model.path);
+  const key = JSON.stringify([input, s.size, s.mtimeMs]);
+  let r = estimates.get(key);
+  if (!r) {
+    r = await worker.call<GgufEstimate>('memory-fit.gguf', input, {
+      label: 'memory-fit',
+      subject: model.path,
+      heapLimitMb: inspectHeapLimitMb(),
+      timeoutMs: GGUF_ESTIMATE_TIMEOUT_MS,
+    });
+    estimates.set(key, r);
+    if (estimates.size > MAX_CACHED_ESTIMATES) estimates.delete(estimates.keys().next().value as string);
   }
-  return { cpuOnlyRam, fullGpu, method: 'node-llama-cpp' };
+  return { cpuOnlyRam: r.cpuOnlyRam, fullGpu: r.fullGpu, method: 'node-llama-cpp' };
+}
+
+/** The worker found the file damaged, or the file exhausted its bounds: say so rather than estimate from stale facts. */
+function isFileFault(err: unknown): err is WorkerCallError {
+  return err instanceof WorkerCallError && (err.code === 'model-format' || err.code === 'out-of-memory' || err.code === 'timeout');
 }
 
 /** Weights + an f16 KV cache + ~15% compute buffers, from the config facts the inspection found. */
@@ -49,7 +76,7 @@ export function formulaEstimate(model: Pick<LibraryModel, 'sizeBytes' | 'inspect
   return Math.round(model.sizeBytes * 1.15 + kvBytes + 64 * 1024 ** 2);
 }
 
-export async function estimateMemoryFit(model: LibraryModel, contextSize: number): Promise<MemoryFit> {
+export async function estimateMemoryFit(model: LibraryModel, contextSize: number, worker: WorkerCaller): Promise<MemoryFit> {
   let llama: Llama | null = null;
   try {
     llama = await llamaForEstimates();
@@ -59,8 +86,11 @@ export async function estimateMemoryFit(model: LibraryModel, contextSize: number
   let est: Estimate;
   if (model.format === 'gguf') {
     try {
-      est = await ggufEstimate(model, contextSize, llama);
-    } catch {
+      est = await ggufEstimate(model, contextSize, llama, worker);
+    } catch (err) {
+      if (isFileFault(err)) {
+        throw new ConflictError(`Cannot estimate the memory ${model.name} needs: ${err.message}. The file changed or was damaged after it was imported; re-import it.`);
+      }
       est = { cpuOnlyRam: formulaEstimate(model, contextSize), fullGpu: null, method: 'formula' };
     }
   } else {

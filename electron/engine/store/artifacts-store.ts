@@ -68,6 +68,10 @@ export class ArtifactsStore {
     return res.changes === 1;
   }
 
+  updateMeta(id: string, meta: Record<string, unknown>): void {
+    this.db.prepare('UPDATE artifacts SET meta = ? WHERE id = ?').run(JSON.stringify(meta), id);
+  }
+
   /** For artifacts that grow in place (a dataset file appended to): new digest, size and meta. */
   updateContent(id: string, sha256: string, sizeBytes: number, meta: Record<string, unknown>): void {
     this.db.prepare('UPDATE artifacts SET sha256 = ?, size_bytes = ?, meta = ? WHERE id = ?').run(sha256, sizeBytes, JSON.stringify(meta), id);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
 import { MIGRATIONS } from './migrations';
@@ -9,11 +9,34 @@ export class DatabaseError extends Error {
   override name = 'DatabaseError';
 }
 
+/** The database and its WAL and shared-memory files: private to the user (they hold settings and history). */
+export const DB_FILE_SUFFIXES = ['', '-wal', '-shm', '-journal'] as const;
+
+/**
+ * Creates the database file 0600 before SQLite opens it (SQLite gives the -wal and -shm files its mode) and tightens
+ * files an older Whittle left 0644.
+ */
+function restrictDbFiles(file: string): void {
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  if (process.platform === 'win32') return;
+  for (const suffix of DB_FILE_SUFFIXES) {
+    try {
+      chmodSync(file + suffix, 0o600);
+    } catch {
+      // not there
+    }
+  }
+}
+
 /** Opens (creating if needed) the app database in WAL mode and brings its schema up to date. */
 export function openDatabase(file: string): Db {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  restrictDbFiles(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // Deleted and overwritten content is zeroed, not left in free space (an old /v1 key, a removed conversation).
+  db.pragma('secure_delete = ON');
+  restrictDbFiles(file);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { pythonJobEnv } from './python-env';
+import { pythonJobEnv, type PythonJobGuard } from './python-env';
 
 /** One JSON object per line on the script's stdout (resources/python/whittle_jobs/protocol.py). */
 export type PythonEvent =
@@ -14,7 +14,12 @@ export interface PythonJobHooks {
   progress?(fraction: number | null, message: string): void;
   log?(line: string): void;
   signal?: AbortSignal;
+  /** The parent environment to pick from (process.env by default); see pythonJobEnv. */
   env?: NodeJS.ProcessEnv;
+  /** The models the job works on and the user's consent to run their code; none may run without it. */
+  guard?: PythonJobGuard;
+  /** Secrets a job needs (a download's HF_TOKEN); no other job sees any. */
+  secrets?: Record<string, string>;
   cwd?: string;
 }
 
@@ -55,7 +60,7 @@ export function runPythonJob(python: string, module: string, args: string[], hoo
     };
     const child = spawn(python, ['-m', `whittle_jobs.${module}`, ...args], {
       cwd: hooks.cwd,
-      env: pythonJobEnv(hooks.env ?? process.env),
+      env: pythonJobEnv(hooks.env ?? process.env, { guard: hooks.guard, secrets: hooks.secrets }),
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });

@@ -14,7 +14,8 @@ import type { AppRouter } from '../../../shared/api/router';
  * One typed client, two transports:
  * - Electron: the preload bridge (`exposeElectronTRPC`) puts `electronTRPC` on the global; every call goes over IPC.
  * - Browser (`whittle serve`, same origin): subscriptions over a WebSocket that reconnects by itself,
- *   queries and mutations over batched HTTP.
+ *   queries and mutations over batched HTTP. Both carry the app API's session token without any code here:
+ *   serve set it in an HttpOnly cookie for /api when it served this page (see electron/engine/server/session-auth.ts).
  */
 
 /** `connecting` before the first connection, `reconnecting` after one was lost. */

@@ -1,13 +1,14 @@
 import { create } from 'zustand';
 import type { AddMessageRequest, ChatColumn, Conversation, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ExportResult } from '../../../shared/chat';
-import type { ChatMessage, LoadedModel, SamplingParams } from '../../../shared/inference';
+import type { LoadedModel } from '../../../shared/inference';
 import { api, errorMessage, isApiError } from '../api/client';
-import { historyFor, newestLeaf, optionsMatch, pathTo, randomSeed, turnsOf, type SavedMetrics } from '../features/chat/chatView';
+import { newestLeaf, optionsMatch, pathTo, randomSeed, turnsOf, type SavedMetrics } from '../features/chat/chatView';
 
 /**
  * The Chat playground: saved conversations, the one open, the models loaded in the engine, and the generation under
- * way. A send adds the user message, then streams one `inference.chat` subscription per column in parallel; each reply
- * is saved when it is done (or stopped), one after the other so they chain (see chatView.ts for the tree's shape).
+ * way. A send adds the user message, then the engine generates the turn (`conversations.reply`): it streams every
+ * column's reply here and saves each as it streams, chained (see chatView.ts for the tree's shape); a reply cut off
+ * by Stop, a reload or the engine going away stays saved, marked interrupted.
  */
 
 export type ColumnRunState = 'loading' | 'streaming' | 'done' | 'stopped' | 'failed';
@@ -106,7 +107,7 @@ function writeSelected(id: string | null): void {
 let listRequest = 0;
 let getRequest = 0;
 let runSeq = 0;
-/** Stops the running column streams, by column. */
+/** Stops the run under way (-1: the whole turn). */
 const stoppers = new Map<number, () => void>();
 /** Streamed text not yet in the store: flushed every few frames so a fast model does not re-render per token. */
 const buffered = new Map<number, { text: string; chunks: number }>();
@@ -114,10 +115,6 @@ let flushTimer: number | null = null;
 let settingsTimer: number | null = null;
 let pendingSettings: { id: string; patch: SettingsPatch } | null = null;
 let settingsWrite: Promise<void> = Promise.resolve();
-
-function toRequestMetrics(metrics: SavedMetrics | null | undefined): AddMessageRequest['metrics'] {
-  return metrics ? { ...metrics } : null;
-}
 
 export const useChat = create<ChatState>()((set, get) => {
   const patchRun = (seq: number, column: number, patch: Partial<ColumnRun>): void => {
@@ -188,10 +185,11 @@ export const useChat = create<ChatState>()((set, get) => {
   };
 
   /**
-   * Streams replies to `user` for `columns`, each with its own history; saves each reply as it ends, chained after
-   * the kept replies. Resolves once every column ended and every reply is saved.
+   * Generates replies to `user` for `columns` in the engine (conversations.reply), which saves each reply as it streams
+   * (chained after the kept replies) and marks a cut-off one interrupted; here the columns only show the stream.
+   * Loads each column's model first. Resolves once the engine ended every column.
    */
-  const startRun = async (conversation: Conversation, pathToUser: ConversationMessage[], user: ConversationMessage, columns: number[], kept: ConversationMessage[]): Promise<void> => {
+  const startRun = async (conversation: Conversation, _pathToUser: ConversationMessage[], user: ConversationMessage, columns: number[], kept: ConversationMessage[]): Promise<void> => {
     const seq = ++runSeq;
     const params = conversation.params;
     const seed = conversation.sameSeed ? (params.seed ?? randomSeed()) : params.seed;
@@ -203,89 +201,71 @@ export const useChat = create<ChatState>()((set, get) => {
     buffered.clear();
     set({ run: { seq, conversationId, userId: user.id, columns: runColumns, kept, seed }, lastRun: null, actionError: null });
 
-    let chain: Promise<string> = Promise.resolve(user.id);
-    let keptSaved = kept.length === 0;
-    const save = (column: number, content: string, metrics: SavedMetrics | null): void => {
-      const modelId = conversation.columns[column]!.modelId;
-      chain = chain.then(async (parentId) => {
-        let parent = parentId;
-        try {
-          if (!keptSaved) {
-            keptSaved = true;
-            for (const k of kept) {
-              parent = (await addMessage({ conversationId, parentId: parent, role: 'assistant', content: k.content, column: k.column, modelId: k.modelId, metrics: toRequestMetrics(k.metrics) })).id;
-            }
-          }
-          parent = (await addMessage({ conversationId, parentId: parent, role: 'assistant', content, column, modelId, metrics: toRequestMetrics(metrics) })).id;
-        } catch (error) {
-          set({ actionError: `The reply of column ${column + 1} was not saved: ${errorMessage(error)}` });
-        }
-        return parent;
-      });
-    };
-
-    const runColumn = (column: number): Promise<void> =>
-      new Promise<void>((resolve) => {
-        const col = conversation.columns[column]!;
-        const sampling: SamplingParams = { ...params, seed };
-        const messages: ChatMessage[] = historyFor(conversation.systemPrompt, pathToUser, column);
-        let ended = false;
-        let unsubscribe: (() => void) | null = null;
-        const end = (patch: Partial<ColumnRun>): void => {
-          if (ended) return;
-          ended = true;
-          stoppers.delete(column);
+    // The engine reads the params from the conversation: the edits not saved yet go first.
+    await writeSettings();
+    // Load every column's model with its options (a column that cannot load fails alone).
+    let stopped = false;
+    stoppers.set(-1, () => {
+      stopped = true;
+    });
+    const loads = await Promise.all(
+      columns.map((column) =>
+        ensureLoaded(conversation.columns[column]!).then(
+          () => true,
+          (error: unknown) => {
+            patchRun(seq, column, { state: 'failed', error: error instanceof Error ? error.message : String(error) });
+            return false;
+          },
+        ),
+      ),
+    );
+    const toRun = columns.filter((_, i) => loads[i]);
+    if (stopped) for (const column of toRun) patchRun(seq, column, { state: 'stopped' });
+    if (toRun.length && !stopped) {
+      for (const column of toRun) patchRun(seq, column, { state: 'streaming' });
+      await new Promise<void>((resolve) => {
+        let finished = false;
+        const finish = (): void => {
+          if (finished) return;
+          finished = true;
+          stoppers.delete(-1);
           flush();
-          patchRun(seq, column, patch);
           resolve();
         };
-        stoppers.set(column, () => {
-          if (!ended) {
-            flush();
-            const text = get().run?.seq === seq ? (get().run?.columns[column]?.text ?? '') : '';
-            const metrics: SavedMetrics = { finishReason: 'abort', ...(seed === undefined ? {} : { seed }) };
-            if (text) save(column, text, metrics);
-            end({ state: 'stopped', metrics });
-          }
-          // After ending: unsubscribing completes the observable, which must not read as a failure.
-          unsubscribe?.();
-        });
-        ensureLoaded(col).then(
-          () => {
-            if (ended) return;
-            patchRun(seq, column, { state: 'streaming' });
-            const subscription = api.inference.chat.subscribe(
-              { modelId: col.modelId, messages, params: sampling },
-              {
-                onData(event) {
-                  if (ended) return;
-                  if (event.type === 'text') {
-                    append(column, event.text);
-                    return;
-                  }
-                  flush();
-                  const { result } = event;
-                  const metrics: SavedMetrics = { ...result.metrics, finishReason: result.finishReason, ...(seed === undefined ? {} : { seed }) };
-                  save(column, result.text, metrics);
-                  end({ state: 'done', text: result.text, metrics });
-                },
-                onError(error) {
-                  end({ state: 'failed', error: errorMessage(error) });
-                },
-                onComplete() {
-                  end({ state: 'failed', error: 'The engine ended the reply without finishing it.' });
-                },
-              },
-            );
-            unsubscribe = () => subscription.unsubscribe();
-            if (ended) unsubscribe();
+        const subscription = api.conversations.reply.subscribe(
+          { conversationId, userId: user.id, columns: toRun, keep: kept.map((k) => k.id), ...(seed === undefined ? {} : { seed }) },
+          {
+            onData(event) {
+              if (event.type === 'text') {
+                append(event.column, event.text);
+                return;
+              }
+              if (event.type === 'message') return;
+              flush();
+              const metrics = (event.message?.metrics as SavedMetrics | null) ?? (event.state === 'stopped' ? { finishReason: 'abort', ...(seed === undefined ? {} : { seed }) } : null);
+              patchRun(seq, event.column, { state: event.state, error: event.error, metrics, ...(event.message ? { text: event.message.content } : {}) });
+            },
+            onError(error) {
+              for (const column of toRun) {
+                const col = get().run?.seq === seq ? get().run?.columns[column] : undefined;
+                if (col && (col.state === 'loading' || col.state === 'streaming')) patchRun(seq, column, { state: 'failed', error: errorMessage(error) });
+              }
+              finish();
+            },
+            onComplete: finish,
           },
-          (error: unknown) => end({ state: 'failed', error: error instanceof Error ? error.message : String(error) }),
         );
+        // Stop asks the engine to stop (it saves the partial replies, then ends the stream); the page going away ends it too.
+        stoppers.set(-1, () => {
+          api.conversations.stopReply.mutate({ conversationId }).catch((error: unknown) => {
+            set({ actionError: `Could not stop: ${errorMessage(error)}` });
+            subscription.unsubscribe();
+            finish();
+          });
+        });
       });
-
-    await Promise.all(columns.map(runColumn));
-    await chain;
+    }
+    stoppers.delete(-1);
     const finished = get().run;
     const outcome: RunOutcome | null =
       finished?.seq === seq

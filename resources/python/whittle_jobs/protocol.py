@@ -13,6 +13,11 @@ import time
 import traceback
 from typing import Any, Callable
 
+from . import guard
+
+# sitecustomize.py installs it first; this keeps a job guarded even where site customization was skipped.
+guard.install()
+
 _events = sys.stdout
 sys.stdout = sys.stderr
 
@@ -60,6 +65,9 @@ def run(main: Callable[[], None]) -> None:
         main()
     except JobError as err:
         emit("error", message=str(err), type="JobError", traceback=None)
+        sys.exit(1)
+    except guard.ModelCodeRefused as err:
+        emit("error", message=str(err), type="ModelCodeRefused", traceback=None)
         sys.exit(1)
     except KeyboardInterrupt:
         emit("error", message="cancelled", type="KeyboardInterrupt", traceback=None)

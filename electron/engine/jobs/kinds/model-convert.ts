@@ -43,6 +43,7 @@ export async function runModelConvert(ctx: WorkerContext, input: JobInput<'model
     progress,
     log: ctx.log,
     signal: ctx.signal,
+    guard: { models: [{ id: src.id, name: src.name, dir: src.path, consent: src.codeConsent ? { files: src.codeConsent.files } : null }] },
   });
   ctx.progress(0.92, 'Inspecting the GGUF');
   const m = await inspectModel(out);

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import type { HubFile } from '../../../../shared/hub';
 import type { JobInput } from '../../../../shared/jobs';
 import { downloadFile } from '../../hub/download-file';
 import { DiskSpaceError } from '../../hub/errors';
 import { listRepoFiles, resolveRevision, type HubAccess } from '../../hub/hub-client';
+import { checkCommitSha, checkRepoFilePath, checkRepoId } from '../../hub/hub-ids';
 import { hubEndpoint, resolveUrl } from '../../hub/hub-endpoint';
 import { expandSelection, ggufQuantOf } from '../../hub/hub-variants';
 import { formatHfUri } from '../../hub/hf-uri';
@@ -17,6 +18,7 @@ import { formatBytes } from '../../../../shared/format-bytes';
 import { ByteMeter } from '../../models/progress-meter';
 import type { JobOutput, WorkerContext } from '../worker-protocol';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { resolveInside, resolveInsideReal } from '../../util/contained-path';
 import { isPidRunning } from '../../util/processes';
 import { checkGgufLoads, throttle } from './model-checks';
 import { slugify } from './model-import';
@@ -43,11 +45,12 @@ function defaultName(repo: string, paths: readonly string[], entry: string): str
 
 /** Files already in the user's Hugging Face cache at this commit, with matching digests: reuse them instead of downloading. */
 async function fromHfCache(repo: string, sha: string, files: readonly HubFile[]): Promise<string | null> {
-  const snapshot = join(hfHubCacheDir(), `models--${repo.replace('/', '--')}`, 'snapshots', sha);
+  const snapshot = resolveInside(hfHubCacheDir(), `models--${repo.replace('/', '--')}/snapshots/${sha}`, `the Hugging Face cache folder of ${repo}`);
   if (!existsSync(snapshot)) return null;
   for (const f of files) {
-    const p = join(snapshot, f.path);
-    if (!existsSync(p)) return null;
+    // A cache file that links anywhere but a cache blob is not reused (the download goes ahead instead).
+    const p = await resolveInsideReal(snapshot, f.path, `file path from the Hub for ${repo}`, { allowHfCacheBlobs: true }).catch(() => null);
+    if (!p || !existsSync(p)) return null;
     if (f.lfsSha256 && (await sha256FromHfBlob(p)) !== f.lfsSha256) return null;
   }
   return snapshot;
@@ -61,9 +64,13 @@ async function fromHfCache(repo: string, sha: string, files: readonly HubFile[])
 export async function runModelDownload(ctx: WorkerContext, input: JobInput<'model.download'>): Promise<JobOutput> {
   const token = process.env.HF_TOKEN?.trim() || null;
   const access: HubAccess = { endpoint: hubEndpoint(), token };
+  checkRepoId(input.repo, 'model.download');
   ctx.progress(null, `Resolving ${input.repo}@${input.revision}`);
-  const { sha } = await resolveRevision(input.repo, input.revision, access);
+  // Both checked again here, whatever hub-client did: the commit and every path become parts of local paths.
+  const source = `the Hub at ${access.endpoint}`;
+  const sha = checkCommitSha((await resolveRevision(input.repo, input.revision, access)).sha, input.repo, source);
   const all = await listRepoFiles(input.repo, sha, access);
+  for (const f of all) checkRepoFilePath(f.path, input.repo, source);
   const paths = expandSelection(all, input.files);
   const files = all.filter((f) => paths.includes(f.path));
   if (!files.length) throw new Error(`${input.repo}@${input.revision}: nothing to download`);
@@ -75,7 +82,7 @@ export async function runModelDownload(ctx: WorkerContext, input: JobInput<'mode
   const cached = await fromHfCache(input.repo, sha, files);
   if (cached) {
     ctx.log(`reusing the Hugging Face cache at ${cached}`);
-    const entryPath = entry === '.' ? cached : join(cached, entry);
+    const entryPath = entry === '.' ? cached : resolveInside(cached, entry, `file path from the Hub for ${input.repo}`);
     const m = await inspectModel(entryPath);
     const digests: ModelFileDigest[] = files.map((f) => ({ path: f.path, sha256: f.lfsSha256, sizeBytes: f.sizeBytes }));
     const meta: ModelMeta = { format: m.inspection.format, source: 'hf-cache', sourceRef: formatHfUri(input.repo, sha, entry === '.' ? null : entry), entry: null, inspection: m.inspection, files: digests };
@@ -86,7 +93,7 @@ export async function runModelDownload(ctx: WorkerContext, input: JobInput<'mode
     };
   }
 
-  const base = join(ctx.dataDir, 'downloads', input.repo.replace('/', '--'), sha);
+  const base = await resolveInsideReal(join(ctx.dataDir, 'downloads'), `${input.repo.replace('/', '--')}/${sha}`, `the download folder of ${input.repo}`);
   const doneDir = join(base, 'done');
   await mkdir(base, { recursive: true });
   const unlock = await lockFolder(base, `${input.repo}@${sha}`);
@@ -138,8 +145,11 @@ interface Plan {
 
 async function downloadInto(ctx: WorkerContext, input: JobInput<'model.download'>, plan: Plan): Promise<JobOutput> {
   const { access, token, sha, files, paths, entry, name, total, base, doneDir } = plan;
+  // Every local path of a Hub file is resolved inside its folder: a listing with `../x` or `/x` never reaches the disk.
+  const what = `file path from the Hub for ${input.repo}`;
+  const inside = (root: string, p: string): Promise<string> => resolveInsideReal(root, p, what);
   const verified = async (f: HubFile): Promise<string | null> => {
-    const dest = join(doneDir, f.path);
+    const dest = await inside(doneDir, f.path);
     if (!existsSync(dest)) return null;
     const sha256 = (await readFile(`${dest}.sha256`, 'utf8').catch(() => '')).trim();
     return sha256 && (!f.lfsSha256 || sha256 === f.lfsSha256) ? sha256 : null;
@@ -175,12 +185,12 @@ async function downloadInto(ctx: WorkerContext, input: JobInput<'model.download'
       digests.push({ path: f.path, sha256: have, sizeBytes: f.sizeBytes });
       continue;
     }
-    const dest = join(doneDir, f.path);
+    const dest = await inside(doneDir, f.path);
     ctx.log(`downloading ${f.path} (${f.sizeBytes} bytes${f.lfsSha256 ? `, sha256 ${f.lfsSha256}` : ''})`);
     const res = await downloadFile({
       url: resolveUrl(access.endpoint, input.repo, sha, f.path),
       dest,
-      partialDir: join(base, 'partial', dirname(f.path)),
+      partialDir: await inside(base, posix.join('partial', posix.dirname(f.path))),
       expectedSize: f.sizeBytes,
       expectedSha256: f.lfsSha256 ?? undefined,
       headers,
@@ -202,11 +212,13 @@ async function downloadInto(ctx: WorkerContext, input: JobInput<'model.download'
   const slug = slugify(name);
   const stage = join(ctx.stagingDir, slug);
   for (const f of files) {
-    await mkdir(dirname(join(stage, f.path)), { recursive: true });
-    await rename(join(doneDir, f.path), join(stage, f.path));
-    await rm(join(doneDir, `${f.path}.sha256`), { force: true });
+    const to = await inside(stage, f.path);
+    const from = await inside(doneDir, f.path);
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
+    await rm(`${from}.sha256`, { force: true });
   }
-  const entryPath = entry === '.' ? stage : join(stage, entry);
+  const entryPath = entry === '.' ? stage : await inside(stage, entry);
   const m = await inspectModel(entryPath);
   await checkGgufLoads(ctx, m.entry, m.inspection);
   await rm(base, { recursive: true, force: true });

@@ -7,10 +7,12 @@ import type { ModelMeta } from '../../models/library';
 import { copyAndHash, hashFile, hfCacheRef, modelDigest, sha256FromHfBlob, sizeOf, type ModelFileDigest } from '../../models/model-files';
 import { ByteMeter } from '../../models/progress-meter';
 import type { JobOutput, WorkerContext } from '../worker-protocol';
+import { resolveInside } from '../../util/contained-path';
 import { checkGgufLoads, throttle } from './model-checks';
 
+/** A folder name for a model: never `.`, `..` or a hidden name, so it cannot lead out of the staging folder. */
 export function slugify(name: string): string {
-  return name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'model';
+  return name.replace(/[^\w.-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 80) || 'model';
 }
 
 function isInside(dir: string, file: string): boolean {
@@ -45,11 +47,18 @@ export async function runModelImport(ctx: WorkerContext, input: JobInput<'model.
 
   const digests: ModelFileDigest[] = [];
   const slug = slugify(name);
-  for (const [i, file] of m.files.entries()) {
+  // Every file is placed under the model's own staging folder, whatever the inspection listed: a file outside the
+  // model's root (`../outside/x` named by a hostile config) fails the import before anything is copied, never
+  // written to <staging>/../outside.
+  const stageDir = join(ctx.stagingDir, slug);
+  const planned = m.files.map((file) => {
     const rel = relative(m.root, file).split(sep).join('/');
+    return { file, rel, dest: resolveInside(stageDir, rel, `file ${file} of the model at ${m.root}:`) };
+  });
+  for (const [i, { file, rel, dest }] of planned.entries()) {
     let sha256: string | null = cacheRef ? await sha256FromHfBlob(file) : null;
     if (sha256) onBytes(sizes[i]!);
-    else if (mode === 'copy') sha256 = await copyAndHash(file, join(ctx.stagingDir, slug, rel), onBytes, ctx.signal);
+    else if (mode === 'copy') sha256 = await copyAndHash(file, dest, onBytes, ctx.signal);
     else sha256 = await hashFile(file, onBytes, ctx.signal);
     digests.push({ path: rel, sha256, sizeBytes: sizes[i]! });
   }

@@ -62,7 +62,7 @@ class NeedMore {
   constructor(readonly end: number) {}
 }
 
-interface HeaderScan {
+export interface HeaderScan {
   version: number;
   /** Where the tensor data starts. */
   dataStart: number;
@@ -216,8 +216,18 @@ function dimsOf(dimensions: readonly (number | bigint)[]): number[] {
   return dimensions.map((d) => Number(d));
 }
 
-/** Inspects a GGUF file or split set without reading tensor data. Any part of a split set may be given. */
-export async function inspectGguf(path: string): Promise<InspectedModel> {
+export interface GgufPrescan {
+  entry: string;
+  parts: string[];
+  sizes: number[];
+  headers: HeaderScan[];
+}
+
+/**
+ * The bounds-checked walk of every part's header (see scanHeader). Whatever hands a GGUF to node-llama-cpp's
+ * readGgufFileInfo or llama.cpp calls this first, in a worker process: it throws ModelFormatError on a damaged file.
+ */
+export async function prescanGguf(path: string): Promise<GgufPrescan> {
   const given = resolve(path);
   const split = ggufSplit(given);
   const parts = split?.parts ?? [given];
@@ -233,6 +243,12 @@ export async function inspectGguf(path: string): Promise<InspectedModel> {
   }
   const headers: HeaderScan[] = [];
   for (const [i, part] of parts.entries()) headers.push(await scanHeader(part, sizes[i] ?? 0));
+  return { entry, parts, sizes, headers };
+}
+
+/** Inspects a GGUF file or split set without reading tensor data. Any part of a split set may be given. */
+export async function inspectGguf(path: string): Promise<InspectedModel> {
+  const { entry, parts, sizes, headers } = await prescanGguf(path);
   const version = headers[0]?.version ?? 3;
 
   const { readGgufFileInfo, GgufFileType } = await loadNodeLlamaCpp();

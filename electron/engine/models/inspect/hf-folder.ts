@@ -1,8 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ModelInspection } from '../../../../shared/models';
+import { fileInsideModel } from './contained';
 import { ModelFormatError } from './errors';
 import { folderInspectionFields, readFolderTokenizer } from './folder-tokenizer';
+import { findModelCode, modelCodeWarning } from './model-code';
 import { readmeLicense } from './readme-license';
 import { elementCount, readSafetensorsHeader, type SafetensorsHeader } from './safetensors';
 import type { InspectedModel } from './types';
@@ -39,7 +41,8 @@ export async function safetensorsShards(dir: string): Promise<{ shards: string[]
     }
     const shards: string[] = [];
     for (const name of names.sort()) {
-      const shard = join(dir, name);
+      // Shard names come from the index: never absolute, `..` or a link out of the folder.
+      const shard = await fileInsideModel(dir, name, indexPath, 'shard');
       if (!(await isFile(shard))) throw new ModelFormatError(`${indexPath}: names shard ${name} but ${shard} is missing`, shard);
       shards.push(shard);
     }
@@ -120,6 +123,9 @@ export async function inspectHfFolder(path: string): Promise<InspectedModel> {
   const facts = configFacts(config);
   const shared = folderInspectionFields(facts, tokenizer, warnings);
 
+  const modelCode = await findModelCode(dir);
+  if (modelCode) warnings.push(modelCodeWarning(modelCode));
+
   const readme = join(dir, 'README.md');
   const { license, warning: licenseWarning } = await readmeLicense(readme);
   if (licenseWarning) warnings.push(licenseWarning);
@@ -173,6 +179,7 @@ export async function inspectHfFolder(path: string): Promise<InspectedModel> {
       otherChatTemplates: tokenizer.otherChatTemplates.length > 0 ? tokenizer.otherChatTemplates : undefined,
     }),
     warnings,
+    modelCode,
   };
   return { root: dir, entry: dir, files, inspection };
 }

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { ModelInspection } from '../../../../shared/models';
+import { fileInsideModel } from './contained';
 import { ModelFormatError } from './errors';
 import { folderInspectionFields, readFolderTokenizer } from './folder-tokenizer';
 import { configFacts } from './hf-folder';
@@ -149,9 +150,16 @@ async function readGraphChecked(file: string): Promise<{ summary: OnnxModelSumma
   }
   const dir = dirname(file);
   const sizes = new Map<string, number | null>();
+  // Locations are relative to the graph's folder (as onnxruntime requires): never absolute, `..` or a link out.
+  const located = new Map<string, string>();
   for (const t of summary.initializers) {
     if (!t.external) continue;
-    const data = resolve(dir, t.external.location);
+    const location = t.external.location;
+    let data = located.get(location);
+    if (data === undefined) {
+      data = await fileInsideModel(dir, location, file, `external data location of tensor ${t.name.slice(0, 200)}`);
+      located.set(location, data);
+    }
     if (!sizes.has(data)) sizes.set(data, await fileSize(data));
     const size = sizes.get(data) ?? null;
     if (size === null) {
@@ -190,7 +198,7 @@ async function inspectGenai(dir: string, genaiPath: string): Promise<InspectedMo
     if (!isRecord(section) || section.filename === undefined) continue;
     const filename = asString(section.filename);
     if (!filename) throw new ModelFormatError(`${genaiPath}: model.${component}.filename is not a file name`, genaiPath);
-    const file = resolve(dir, filename);
+    const file = await fileInsideModel(dir, filename, genaiPath, `model.${component}.filename`);
     if (!(await isFile(file))) throw new ModelFormatError(`${genaiPath}: model.${component}.filename names ${filename} but ${file} is missing`, file);
     graphs.push({ component, file });
   }

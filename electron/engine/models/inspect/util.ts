@@ -187,5 +187,6 @@ export function baseInspection(format: ModelFormat): ModelInspection {
     license: null,
     extra: {},
     warnings: [],
+    modelCode: null,
   };
 }

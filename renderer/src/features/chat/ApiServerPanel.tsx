@@ -68,13 +68,13 @@ export function ApiServerPanel({ modelId }: { modelId: string | null }) {
               )}
               {info.host === 'server' && <p className="muted">This page is served by the same `whittle serve`; Stop turns only /v1 off.</p>}
               <label className="field">
-                API key {info.settings.apiKey ? '(set)' : '(none: any client on this machine may call it)'}
+                API key {info.settings.apiKeySet ? '(set)' : '(none: any client on this machine may call it)'}
                 <span className="row">
                   <input type="password" value={keyDraft} placeholder="new key" onChange={(e) => setKeyDraft(e.target.value)} data-testid="api-server-key" />
                   <button type="button" className="button" disabled={busy || !keyDraft} onClick={() => void act(async () => { await api.inference.updateOpenAiSettings.mutate({ apiKey: keyDraft }); setKeyDraft(''); })}>
                     Set
                   </button>
-                  <button type="button" className="button" disabled={busy || !info.settings.apiKey} onClick={() => void act(() => api.inference.updateOpenAiSettings.mutate({ apiKey: null }))}>
+                  <button type="button" className="button" disabled={busy || !info.settings.apiKeySet} onClick={() => void act(() => api.inference.updateOpenAiSettings.mutate({ apiKey: null }))}>
                     Clear
                   </button>
                 </span>
@@ -88,8 +88,8 @@ export function ApiServerPanel({ modelId }: { modelId: string | null }) {
               </label>
               {info.url && (
                 <div>
-                  <pre className="code" data-testid="api-server-curl">{curlExample(info.url, modelId ?? '<model id>', info.settings.apiKey ? '<key>' : null)}</pre>
-                  <CopyButton text={curlExample(info.url, modelId ?? '<model id>', info.settings.apiKey ? '<key>' : null)} label="Copy curl" testId="api-server-copy-curl" />
+                  <pre className="code" data-testid="api-server-curl">{curlExample(info.url, modelId ?? '<model id>', info.settings.apiKeySet ? '<key>' : null)}</pre>
+                  <CopyButton text={curlExample(info.url, modelId ?? '<model id>', info.settings.apiKeySet ? '<key>' : null)} label="Copy curl" testId="api-server-copy-curl" />
                 </div>
               )}
             </>

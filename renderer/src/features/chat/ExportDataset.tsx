@@ -120,11 +120,29 @@ export function ExportDataset({ conversation, nameOf, disabled }: ExportDatasetP
         </button>
       </div>
       {result && (
-        <div className="notice chat-export-result" role="status" data-testid="chat-export-result" data-path={result.path} data-rows={result.rows}>
+        <div className="notice chat-export-result" role="status" data-testid="chat-export-result" data-path={result.path} data-rows={result.rows} data-written={result.report.written}>
           <span>
-            Wrote <span className="mono selectable">{result.path}</span> — {result.rows.toLocaleString('en-US')} row{result.rows === 1 ? '' : 's'} in the dataset.
+            {result.report.written > 0 ? 'Wrote' : 'Nothing written to'} <span className="mono selectable">{result.path}</span> — {result.rows.toLocaleString('en-US')} row
+            {result.rows === 1 ? '' : 's'} in the dataset.
           </span>
           <CopyButton text={result.path} label="Copy the path" />
+        </div>
+      )}
+      {result && (result.report.fixed.length > 0 || result.report.skipped.length > 0) && (
+        <div className="notice chat-export-report" data-testid="chat-export-report" data-fixed={result.report.fixed.length} data-skipped={result.report.skipped.length}>
+          <p>Checked against the OpenAI chat fine-tuning format:</p>
+          <ul>
+            {result.report.fixed.map((f, i) => (
+              <li key={`f${i}`} data-testid="chat-export-fixed">
+                Row {f.row}: fixed — {f.what}
+              </li>
+            ))}
+            {result.report.skipped.map((s, i) => (
+              <li key={`s${i}`} className="chat-field-error" data-testid="chat-export-skipped">
+                Row {s.row}: skipped — {s.why}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
     </form>

@@ -195,6 +195,7 @@ export function Reply({ column, message, live, modelName, versions, currentVersi
       data-role="assistant"
       data-column={column}
       data-state={state}
+      data-status={live ? undefined : message?.status}
       data-message-id={message?.id}
       data-model-id={live?.modelId ?? message?.modelId ?? undefined}
       data-chars={text.length}
@@ -204,6 +205,16 @@ export function Reply({ column, message, live, modelName, versions, currentVersi
         <span className="chat-role" title={byOther ?? undefined}>
           {modelName}
         </span>
+        {!live && message?.status === 'interrupted' && (
+          <span className="badge badge-warning" title="The reply was cut off (stopped, the page closed or the engine stopped) and saved as far as it got" data-testid="chat-interrupted">
+            interrupted
+          </span>
+        )}
+        {!live && message?.status === 'streaming' && (
+          <span className="badge badge-info" title="The engine is still writing this reply" data-testid="chat-streaming">
+            generating…
+          </span>
+        )}
         <VersionNav versions={versions} currentId={currentVersionId} onShow={onShow} disabled={busy} what="reply set of this turn" />
         <span className="chat-message-actions">
           {onRegenerate && (
@@ -219,6 +230,11 @@ export function Reply({ column, message, live, modelName, versions, currentVersi
       {text ? <Markdown text={text} /> : !live && <p className="muted">(empty reply)</p>}
       {live?.state === 'streaming' && text && <span className="chat-caret" aria-hidden="true" />}
       {live?.error && <p className="error-note" role="alert" data-testid="chat-reply-error">{live.error}</p>}
+      {metrics?.toolCalls && metrics.toolCalls.length > 0 && (
+        <pre className="chat-tool-calls mono selectable" data-testid="chat-tool-calls">
+          {metrics.toolCalls.map((c) => `${c.name}(${JSON.stringify(c.arguments)})`).join('\n')}
+        </pre>
+      )}
       {metrics && <Metrics metrics={metrics} />}
     </article>
   );

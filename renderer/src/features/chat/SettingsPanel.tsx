@@ -2,6 +2,7 @@ import { useId } from 'react';
 import type { Conversation } from '../../../../shared/chat';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useChat } from '../../state/chat';
+import { GenerationFields } from './GenerationFields';
 import { ParamsFields } from './ParamsFields';
 
 interface SettingsPanelProps {
@@ -44,6 +45,7 @@ export function SettingsPanel({ conversation, nameOf, disabled }: SettingsPanelP
         Same seed in every column
       </label>
       <ParamsFields params={conversation.params} disabled={disabled} onChange={(params) => updateSettings({ params })} testPrefix="chat-param" />
+      <GenerationFields params={conversation.params} disabled={disabled} onChange={(params) => updateSettings({ params })} />
       <section className="chat-settings-columns" aria-label="Columns">
         <h3>Columns</h3>
         <ol>

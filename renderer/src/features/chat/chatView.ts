@@ -1,5 +1,5 @@
 import type { Conversation, ConversationMessage } from '../../../../shared/chat';
-import type { ChatMessage, GenerationMetrics, LoadedModel, LoadOptions, SamplingParams } from '../../../../shared/inference';
+import type { ChatMessage, GenerationMetrics, LoadedModel, LoadOptions, SamplingParams, ToolCall } from '../../../../shared/inference';
 
 /**
  * Pure helpers for the Chat playground: the message tree, turns, per-column history, presets and formatting.
@@ -55,7 +55,7 @@ export function applyPreset(params: SamplingParams, id: Preset['id']): SamplingP
  * What the app stores as an assistant message's metrics: the generation's metrics plus how it was sampled. A reply
  * that was stopped has no engine metrics, only its finish reason; older or foreign rows may lack any field.
  */
-export type SavedMetrics = Partial<GenerationMetrics> & { seed?: number; finishReason?: string };
+export type SavedMetrics = Partial<GenerationMetrics> & { seed?: number; finishReason?: string; toolCalls?: ToolCall[] };
 
 export function savedMetrics(message: ConversationMessage): SavedMetrics | null {
   return message.metrics as SavedMetrics | null;

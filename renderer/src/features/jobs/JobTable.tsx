@@ -3,7 +3,7 @@ import type { Job } from '../../api/types';
 import { ProgressBar } from '../../components/ProgressBar';
 import { formatDateTime, formatDuration, formatTimestamp } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
-import { displayFraction, jobDuration, progressTone } from './jobView';
+import { displayFraction, jobDuration, listMessage, progressTone } from './jobView';
 import { JobStateBadge } from './JobStateBadge';
 
 interface JobTableProps {
@@ -87,8 +87,8 @@ export function JobTable({ jobs, selectedId, onSelect, onClear }: JobTableProps)
                 showPercent
               />
             </td>
-            <td className="truncate col-message" title={job.progress.message}>
-              {job.progress.message}
+            <td className={`truncate col-message${job.state === 'failed' && job.error ? ' job-error-line' : ''}`} title={job.state === 'failed' && job.error ? job.error : job.progress.message} data-testid="job-message">
+              {listMessage(job)}
             </td>
             <td title={formatDateTime(job.createdAt)}>{formatTimestamp(job.createdAt, now)}</td>
             <td className="col-started" title={job.startedAt === null ? undefined : formatDateTime(job.startedAt)}>

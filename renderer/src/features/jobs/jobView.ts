@@ -27,7 +27,14 @@ export const RESUMABLE_KINDS: readonly string[] = ['model.download'];
 
 export const isResumable = (job: Job): boolean => RESUMABLE_KINDS.includes(job.kind);
 export const canCancel = (job: Job): boolean => job.state === 'queued' || job.state === 'running' || job.state === 'paused';
-export const canRetry = (job: Job): boolean => job.state !== 'queued' && job.state !== 'running' && job.state !== 'paused';
+/** A finished job that did not succeed runs again as a new job (a succeeded one has nothing to retry). */
+export const canRetry = (job: Job): boolean => job.state !== 'queued' && job.state !== 'running' && job.state !== 'paused' && job.state !== 'succeeded';
+
+/** What the list says about a job: a failed job's error (its first line), else its progress message. */
+export function listMessage(job: Pick<Job, 'state' | 'error' | 'progress'>): string {
+  if (job.state === 'failed' && job.error?.trim()) return job.error.trim().split('\n')[0]!.trim();
+  return job.progress.message;
+}
 /** A resumable job stops with its partial work kept while queued or running. */
 export const canPause = (job: Job): boolean => isResumable(job) && (job.state === 'queued' || job.state === 'running');
 /** A resumable job continues under the same id once paused, interrupted or failed. */

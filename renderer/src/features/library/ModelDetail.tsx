@@ -2,6 +2,7 @@ import { ErrorNote } from '../../components/ErrorNote';
 import type { LibraryModel } from '../../state/models';
 import { ChatTemplateSection } from './ChatTemplateSection';
 import { LineageSection } from './LineageSection';
+import { ModelCodeSection } from './ModelCodeSection';
 import { MemoryFitPanel } from './MemoryFitPanel';
 import { ModelActions } from './ModelActions';
 import { ModelFacts } from './ModelFacts';
@@ -32,9 +33,15 @@ export function ModelDetail({ model, id, onClose }: ModelDetailProps) {
       {!model && <ErrorNote message={`There is no model ${id} in the library.`} />}
       {model && (
         <>
+          {model.missing && (
+            <p className="notice" role="alert" data-testid="model-detail-missing">
+              <span className="badge badge-danger">File missing</span> <span className="mono selectable">{model.path}</span> is not on disk: put it back, or delete the model.
+            </p>
+          )}
           <ModelActions model={model} />
+          <ModelCodeSection model={model} />
           <ModelFacts model={model} />
-          <MemoryFitPanel model={model} />
+          {!model.missing && <MemoryFitPanel model={model} />}
           <ModelTags model={model} />
           <ModelNotes model={model} />
           <LineageSection model={model} />

@@ -83,11 +83,17 @@ export function ModelTable({ models, sort, onSort, selectedId, onSelect }: Model
             data-arch={m.inspection.architecture ?? ''}
             data-params={m.inspection.parameterCount ?? ''}
             data-quant={m.inspection.quantization ?? ''}
+            data-missing={m.missing ? 'true' : undefined}
             onClick={() => onSelect(m.id)}
             onKeyDown={(e) => onKeyDown(e, m.id)}
           >
-            <td className="truncate col-name" title={m.path}>
-              {m.name}
+            <td className="col-name" title={`${m.name}\n${m.path}`} data-testid="model-name-cell">
+              <span className="model-name-text">{m.name}</span>
+              {m.missing && (
+                <span className="badge badge-danger model-missing" title={`Not on disk: ${m.path}`} data-testid="model-missing">
+                  File missing
+                </span>
+              )}
             </td>
             <td>{FORMAT_LABELS[m.format]}</td>
             <td className="mono">{m.inspection.architecture ?? '—'}</td>
