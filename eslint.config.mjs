@@ -1,7 +1,7 @@
 // Lint, including the layering rules from the design: a file's folder says where it runs and what it may import.
 //   shared/          pure contract: no electron, no Node, no DOM
 //   renderer/        browser: shared/ only, never the engine, Node or electron
-//   electron/engine  Node: never electron, never the renderer
+//   electron/engine  Node: never electron, never the renderer, never the tRPC router (the transport) but in server/http-server.ts
 //   electron/main, electron/preload: the only places that import electron
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
@@ -17,6 +17,10 @@ const electronImports = {
 const nodeImports = nodeBuiltins.map((name) => ({ name, message: 'shared/ and renderer/ must not use Node APIs.' }));
 const engineImports = [{ group: ['**/electron/**', '**/electron'], message: 'The renderer talks to the engine only through the typed API in shared/.' }];
 const rendererImports = [{ group: ['**/renderer/**'], message: 'The engine must not import the renderer.' }];
+// The tRPC router is the transport: the engine's error classes live in shared/errors.ts, and only the file that
+// builds the HTTP/tRPC server may import the router.
+const routerImports = [{ group: ['**/shared/api/router', '**/shared/api/router.*'], message: 'The engine must not depend on the transport: import errors from shared/errors; only electron/engine/server/http-server.ts may import shared/api/router.' }];
+const transportFiles = ['electron/engine/server/http-server.ts'];
 
 // Globals that only exist in a browser or in Node: the shared contract may use neither.
 const esGlobals = new Set(Object.keys(globals.es2023));
@@ -57,6 +61,13 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
     rules: {
       'no-restricted-imports': ['error', { paths: electronImports.paths, patterns: [...electronImports.patterns, ...rendererImports] }],
+    },
+  },
+  {
+    files: ['electron/engine/**/*.ts'],
+    ignores: transportFiles,
+    rules: {
+      'no-restricted-imports': ['error', { paths: electronImports.paths, patterns: [...electronImports.patterns, ...rendererImports, ...routerImports] }],
     },
   },
   { files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts', 'test/**/*.ts', 'scripts/**/*.mjs'], languageOptions: { globals: globals.node } },

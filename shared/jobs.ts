@@ -19,6 +19,10 @@ export const TestSleepInput = z
     steps: z.number().int().min(1).max(10_000).default(10),
     heavy: z.boolean().default(true),
     failAt: z.number().int().min(1).optional(),
+    /** Reports `loss` and `throughput` metrics at every step. */
+    metrics: z.boolean().optional(),
+    /** Sends this many `sample` rows at the first step (committed only if the job succeeds). */
+    rows: z.number().int().min(0).max(100_000).optional(),
   })
   .strict();
 
@@ -69,7 +73,9 @@ export type JobRecord = z.infer<typeof JobRecord>;
 export type JobEvent =
   | { type: 'job'; job: JobRecord }
   /** `from` is the 0-based line number of `lines[0]` in the job's log, so clients can join a fetched tail with live lines exactly. */
-  | { type: 'log'; jobId: string; from: number; lines: string[] };
+  | { type: 'log'; jobId: string; from: number; lines: string[] }
+  /** Metric points as the runner stores them (batched, in the order the worker reported them). */
+  | { type: 'metrics'; jobId: string; metrics: JobMetric[] };
 
 export interface JobLogTail {
   /** Line number of `lines[0]`. */
@@ -90,3 +96,37 @@ export const JobIdRequest = z.object({ id: z.string().min(1) }).strict();
 export const JobLogRequest = z
   .object({ id: z.string().min(1), tailLines: z.number().int().min(1).max(1_000_000).default(5000) })
   .strict();
+
+/** One point of a job's metric series (a loss curve, a throughput): `step` orders points within a series when set. */
+export const JobMetric = z.object({
+  name: z.string(),
+  step: z.number().int().nullable(),
+  value: z.number(),
+  unit: z.string().nullable(),
+  /** Epoch ms when the worker reported it. */
+  at: z.number(),
+});
+export type JobMetric = z.infer<typeof JobMetric>;
+
+/** A job's metrics in the order they were reported; `name` picks one series, `sinceStep` only points with a larger step. */
+export const JobMetricsRequest = z
+  .object({ id: z.string().min(1), name: z.string().min(1).optional(), sinceStep: z.number().int().optional() })
+  .strict();
+export type JobMetricsRequest = z.infer<typeof JobMetricsRequest>;
+
+/** A page of a succeeded job's rows of one kind; `cursor` is the previous page's `nextCursor` (none for the first page). */
+export const JobRowsRequest = z
+  .object({
+    id: z.string().min(1),
+    kind: z.string().min(1),
+    cursor: z.number().int().min(0).nullable().optional(),
+    limit: z.number().int().min(1).max(10_000).default(500),
+  })
+  .strict();
+export type JobRowsRequest = z.infer<typeof JobRowsRequest>;
+
+export interface JobRowsPage {
+  rows: { seq: number; data: unknown }[];
+  /** Pass back as `cursor` for the next page; null when this page was the last. */
+  nextCursor: number | null;
+}

@@ -1,8 +1,8 @@
 import type { AppInfo } from '../app-info';
-import type { ArtifactRecord, ListArtifactsRequest } from '../artifacts';
+import type { ArtifactLineage, ArtifactRecord, ArtifactsPage, ArtifactsPageRequest, ListArtifactsRequest } from '../artifacts';
 import type { SystemReport } from '../hardware';
 import type { CatalogEntry, DownloadModelInput, HubModelDetails, HubModelSummary, HubSearchRequest, HubTokenStatus, PullRequest } from '../hub';
-import type { JobEvent, JobLogTail, JobRecord, ListJobsRequest, StartJobRequest } from '../jobs';
+import type { JobEvent, JobLogTail, JobMetric, JobMetricsRequest, JobRecord, JobRowsPage, JobRowsRequest, ListJobsRequest, StartJobRequest } from '../jobs';
 import type { ToolchainInstallInput, ToolchainStatus } from '../toolchain';
 import type { AddMessageRequest, Conversation, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ExportConversationRequest, ExportResult, ReplyEvent, ReplyRequest, UpdateConversationRequest } from '../chat';
 import type { ChatRequest, CompletionRequest, EmbeddingRequest, GenerationEvent, GenerationResult, LoadedModel, LoadModelRequest, OpenAiSettings, ServerInfo, UpdateOpenAiSettings } from '../inference';
@@ -27,6 +27,10 @@ export interface EngineApi {
     /** Continue a paused, interrupted or failed resumable job under the same id. */
     resume(id: string): JobRecord;
     log(id: string, tailLines: number): Promise<JobLogTail>;
+    /** The job's metric points (loss curves, throughput…) in the order they were reported; live ones arrive as `metrics` events. */
+    metrics(req: JobMetricsRequest): JobMetric[];
+    /** A page of the job's typed records of one kind; present only once the job succeeded. */
+    rows(req: JobRowsRequest): JobRowsPage;
     /** Every job change and log line, until the signal aborts. */
     events(signal: AbortSignal | undefined): AsyncIterable<JobEvent>;
   };
@@ -35,6 +39,10 @@ export interface EngineApi {
   };
   artifacts: {
     list(req: ListArtifactsRequest): ArtifactRecord[];
+    /** Keyset-paged list, newest first: pass nextCursor back as cursor for the next page. */
+    page(req: ArtifactsPageRequest): ArtifactsPage;
+    /** The artifact (depth 0) and its ancestors with the job (kind, input) that made each step. */
+    lineage(id: string): ArtifactLineage;
   };
   models: {
     list(req: ListModelsRequest): LibraryModel[];

@@ -1,13 +1,14 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { ListArtifactsRequest } from '../artifacts';
+import { ArtifactIdRequest, ArtifactsPageRequest, ListArtifactsRequest } from '../artifacts';
 import { DownloadModelInput, HubRepoRequest, HubSearchRequest, HubTokenRequest, PullRequest } from '../hub';
-import { JobIdRequest, JobLogRequest, ListJobsRequest, StartJobRequest } from '../jobs';
+import { JobIdRequest, JobLogRequest, JobMetricsRequest, JobRowsRequest, ListJobsRequest, StartJobRequest } from '../jobs';
 import { ToolchainInstallInput } from '../toolchain';
 import { ChatRequest, CompletionRequest, LoadModelRequest, UpdateOpenAiSettings, type GenerationEvent } from '../inference';
 import { AddMessageRequest, CreateConversationRequest, ExportConversationRequest, ReplyRequest, UpdateConversationRequest, type ReplyEvent } from '../chat';
 import { pushIterator } from '../push-iterator';
 import { ConvertModelInput, ImportModelInput, InspectPathInput, ListModelsRequest, MemoryFitRequest, ModelIdRequest, RemoveModelRequest, TrustModelCodeRequest, UpdateModelRequest } from '../models';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import type { EngineApi } from './engine-api';
 
 export interface ApiContext {
@@ -43,18 +44,7 @@ const t = initTRPC.context<ApiContext>().create({
   },
 });
 
-/** Engine errors that mean "no such thing" surface as 404 rather than 500. */
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}
-export class ConflictError extends Error {
-  override name = 'ConflictError';
-}
-/** Input that passed the schema but makes no sense (an unparseable hf: URI, a path that is not a model). */
-export class InvalidInputError extends Error {
-  override name = 'InvalidInputError';
-}
-
+/** The engine's errors (shared/errors.ts) map to tRPC codes: NOT_FOUND, CONFLICT, BAD_REQUEST. */
 const mapErrors = t.middleware(async ({ next }) => {
   const res = await next();
   if (!res.ok) {
@@ -115,6 +105,8 @@ export const appRouter = t.router({
     pause: p.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.pause(input.id)),
     resume: pj.input(JobIdRequest).mutation(({ ctx, input }) => ctx.api.jobs.resume(input.id)),
     log: p.input(JobLogRequest).query(({ ctx, input }) => ctx.api.jobs.log(input.id, input.tailLines)),
+    metrics: p.input(JobMetricsRequest).query(({ ctx, input }) => ctx.api.jobs.metrics(input)),
+    rows: p.input(JobRowsRequest).query(({ ctx, input }) => ctx.api.jobs.rows(input)),
     events: p.subscription(async function* ({ ctx, signal }) {
       yield* ctx.api.jobs.events(signal);
     }),
@@ -124,6 +116,8 @@ export const appRouter = t.router({
   }),
   artifacts: t.router({
     list: p.input(ListArtifactsRequest.prefault({})).query(({ ctx, input }) => ctx.api.artifacts.list(input)),
+    page: p.input(ArtifactsPageRequest.prefault({})).query(({ ctx, input }) => ctx.api.artifacts.page(input)),
+    lineage: p.input(ArtifactIdRequest).query(({ ctx, input }) => ctx.api.artifacts.lineage(input.id)),
   }),
   models: t.router({
     list: p.input(ListModelsRequest.prefault({})).query(({ ctx, input }) => ctx.api.models.list(input)),

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { JOB_KIND_SPECS } from '../../electron/engine/jobs/kind-specs';
 import { DEFAULT_INSPECT_HEAP_MB } from '../../electron/engine/jobs/worker-limits';
 import { isPidAlive } from '../../electron/engine/util/processes';
-import { ConflictError } from '../../shared/api/router';
+import { ConflictError } from '../../shared/errors';
 import { writeHfFolder } from '../fixtures/model-folders';
 import { buildTinyGguf } from '../fixtures/tiny-gguf';
 import { startTestEngine, waitFor, waitForFinal } from '../helpers/engine';

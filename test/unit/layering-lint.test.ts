@@ -38,6 +38,16 @@ test('the renderer may not import the engine, Node or electron', async () => {
   await assertBlocked('renderer/src/bad.ts', "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n");
 });
 
+test('the engine may not import the tRPC router, only the file that builds the transport', async () => {
+  const found = await problems('electron/engine/jobs/bad.ts', "import { NotFoundError } from '../../../shared/api/router';\nexport const x = NotFoundError;\n");
+  assert.equal(found.length, 1);
+  assert.match(found[0]!, /must not depend on the transport/);
+  await assertBlocked('electron/engine/models/bad.ts', "import type { AppRouter } from '../../../shared/api/router';\nexport type X = AppRouter;\n");
+  await assertBlocked('electron/engine/server/openai-routes.ts', "import { appRouter } from '../../../shared/api/router.ts';\nexport const x = appRouter;\n");
+  assert.deepEqual(await problems('electron/engine/server/http-server.ts', "import { appRouter, type AppRouter } from '../../../shared/api/router';\nexport const x: AppRouter = appRouter;\n"), []);
+  assert.deepEqual(await problems('electron/engine/jobs/ok.ts', "import { ConflictError, NotFoundError } from '../../../shared/errors';\nexport const x = [ConflictError, NotFoundError];\n"), []);
+});
+
 test('the allowed imports pass', async () => {
   assert.deepEqual(await problems('renderer/src/ok.ts', "import type { AppRouter } from '../../shared/api/router';\nexport type X = AppRouter;\n"), []);
   assert.deepEqual(await problems('electron/main/ok.ts', "import { app } from 'electron';\nexport const x = app;\n"), []);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { NotFoundError } from '../../shared/api/router';
+import { NotFoundError } from '../../shared/errors';
 import type { LibraryModel } from '../../shared/models';
 import { jsonValueComplete } from '../../electron/engine/inference/json-complete';
 import { AmbiguousModelError, modelSlug, resolveModelRef } from '../../electron/engine/models/model-ref';

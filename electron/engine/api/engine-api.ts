@@ -1,6 +1,7 @@
 import type { AppInfo } from '../../../shared/app-info';
 import type { EngineApi } from '../../../shared/api/engine-api';
 import { SystemReport } from '../../../shared/hardware';
+import { NotFoundError } from '../../../shared/errors';
 import type { ArtifactsStore } from '../store/artifacts-store';
 import type { JobsStore } from '../store/jobs-store';
 import type { JobEventBus } from '../jobs/event-bus';
@@ -54,6 +55,8 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
       pause: (id) => d.runner.pause(id),
       resume: (id) => d.runner.resume(id),
       log: (id, tailLines) => d.runner.readLog(id, tailLines),
+      metrics: (req) => d.runner.metrics(req),
+      rows: (req) => d.runner.rows(req),
       events: (signal) => d.bus.iterate(signal),
     },
     hardware: {
@@ -64,7 +67,15 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
         return parsed.success ? { report: parsed.data, jobId: job.id } : null;
       },
     },
-    artifacts: { list: (req) => d.artifacts.list(req) },
+    artifacts: {
+      list: (req) => d.artifacts.list(req),
+      page: (req) => d.artifacts.page(req),
+      lineage(id) {
+        const steps = d.artifacts.lineage(id);
+        if (!steps.length) throw new NotFoundError(`artifact ${id} not found`);
+        return steps;
+      },
+    },
     models: createModelsApi(d.library, d.runner, d.reveal),
     hub: createHubApi(d.secrets, d.runner),
     inference: {

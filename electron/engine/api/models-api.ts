@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConflictError, InvalidInputError } from '../../../shared/api/router';
+import { ConflictError, InvalidInputError } from '../../../shared/errors';
 import type { EngineApi } from '../../../shared/api/engine-api';
 import type { JobRunner } from '../jobs/runner';
 import { scanHfCache, hfHubCacheDir } from '../models/hf-cache';

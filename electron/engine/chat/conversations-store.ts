@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../../shared/api/router';
+import { NotFoundError } from '../../../shared/errors';
 import type { AddMessageRequest, Conversation, ConversationMessage, CreateConversationRequest, MessageStatus, UpdateConversationRequest } from '../../../shared/chat';
 import type { GenerationMetrics } from '../../../shared/inference';
 import type { Db } from '../store/database';

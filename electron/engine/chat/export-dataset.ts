@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { FineTuneRow, type Conversation, type ConversationMessage } from '../../../shared/chat';
 
 /**
@@ -60,20 +60,33 @@ ${m.content}`;
 
 export const datasetPath = (dataDir: string, name: string): string => join(dataDir, 'datasets', `${name}.jsonl`);
 
+/**
+ * Version 1 keeps the plain `<name>.jsonl` (so older datasets are their own version 1); later ones are `<name>@v<N>.jsonl`.
+ * Dataset names cannot contain `@`, so a version file never collides with another dataset's file.
+ */
+export const datasetVersionPath = (dataDir: string, name: string, slot: number): string =>
+  slot <= 1 ? datasetPath(dataDir, name) : join(dataDir, 'datasets', `${name}@v${slot}.jsonl`);
+
 /** The rows a dataset file holds now (0 when it does not exist). */
-export function existingRows(dataDir: string, name: string): number {
-  const path = datasetPath(dataDir, name);
+export function existingRows(path: string): number {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
 }
 
-/** Appends rows to <data>/datasets/<name>.jsonl; returns the file, its total row count and sha256. */
-export async function appendJsonl(dataDir: string, name: string, rows: unknown[]): Promise<{ path: string; rows: number; sha256: string; sizeBytes: number }> {
-  const dir = join(dataDir, 'datasets');
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, `${name}.jsonl`);
-  const before = existsSync(path) ? await readFile(path, 'utf8') : '';
+/**
+ * Writes a new, never-before-used dataset file `path` holding `previous` (the prior version's bytes, unchanged) followed
+ * by `rows` as JSON lines. The file is created exclusively (`wx`): an existing file is never overwritten or appended to,
+ * so a committed version's content and sha256 stay what they were. Throws EEXIST when `path` is taken.
+ */
+export async function writeDatasetVersion(path: string, previous: Buffer | null, rows: unknown[]): Promise<{ path: string; rows: number; sha256: string; sizeBytes: number }> {
+  await mkdir(dirname(path), { recursive: true });
+  const before = previous ? previous.toString('utf8') : '';
   const sep = before && !before.endsWith('\n') ? '\n' : '';
-  await appendFile(path, sep + rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const text = await readFile(path);
+  const text = Buffer.from(before + sep + rows.map((r) => JSON.stringify(r)).join('\n') + '\n', 'utf8');
+  await writeFile(path, text, { flag: 'wx' });
   return { path, rows: text.toString('utf8').split('\n').filter((l) => l.trim()).length, sha256: createHash('sha256').update(text).digest('hex'), sizeBytes: text.length };
+}
+
+/** Reads a previous version's bytes, or null when its file is gone. */
+export async function readPrevious(path: string): Promise<Buffer | null> {
+  return existsSync(path) ? await readFile(path) : null;
 }

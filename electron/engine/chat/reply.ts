@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../../shared/api/router';
+import { InvalidInputError } from '../../../shared/errors';
 import type { Conversation, ConversationMessage, ReplyEvent, ReplyRequest } from '../../../shared/chat';
 import type { ChatMessage, ChatRequest, GenerationEvent, GenerationResult } from '../../../shared/inference';
 import type { ConversationsStore } from './conversations-store';

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../../shared/api/router';
+import { InvalidInputError } from '../../../shared/errors';
 import { repoFilePathProblem, repoIdProblem } from './hub-ids';
 
 /** A model reference as users type it: hf:owner/name[@revision][/path/in/repo][:QUANT], or a huggingface.co URL. */

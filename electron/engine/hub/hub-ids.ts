@@ -3,7 +3,7 @@
  * part of a local path: commit ids, repo ids, file paths. The rules are the huggingface_hub Python client's
  * (REGEX_COMMIT_HASH, validate_repo_id, and its refusal of file paths outside the download folder).
  */
-import { InvalidInputError } from '../../../shared/api/router';
+import { InvalidInputError } from '../../../shared/errors';
 import { quotePath, unsafeRelativePathReason } from '../util/contained-path';
 
 /** The Hub answered with a name Whittle refuses to turn into a path. */

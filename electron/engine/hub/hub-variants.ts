@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../../shared/api/router';
+import { InvalidInputError } from '../../../shared/errors';
 import type { HubFile, HubModelVariant } from '../../../shared/hub';
 
 const SPLIT = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i;

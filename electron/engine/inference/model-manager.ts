@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { InvalidInputError, NotFoundError } from '../../../shared/api/router';
+import { InvalidInputError, NotFoundError } from '../../../shared/errors';
 import { LoadOptions, type ChatRequest, type CompletionRequest, type GenerationEvent, type GenerationResult, type LoadedModel } from '../../../shared/inference';
 import type { WorkerEntry } from '../jobs/runner';
 import type { ModelLibrary } from '../models/library';

@@ -5,11 +5,12 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, NotFoundError } from '../../../shared/api/router';
-import { isFinalJobState, type JobKind, type JobLogTail, type JobRecord, type StartJobRequest } from '../../../shared/jobs';
+import { ConflictError, NotFoundError } from '../../../shared/errors';
+import { isFinalJobState, type JobKind, type JobLogTail, type JobMetric, type JobMetricsRequest, type JobRecord, type JobRowsPage, type JobRowsRequest, type StartJobRequest } from '../../../shared/jobs';
 import type { ArtifactsStore, NewArtifact } from '../store/artifacts-store';
 import type { Db } from '../store/database';
 import type { JobsStore } from '../store/jobs-store';
+import { JobOutputsStore, type NewJobRow } from '../store/job-outputs-store';
 import { sha256File } from '../util/files';
 import { newId } from '../util/ids';
 import { isOurWorker, killProcessTree } from '../util/processes';
@@ -51,6 +52,10 @@ interface RunningJob {
 
 const LOG_TAIL_IN_ERRORS = 20;
 const PROGRESS_INTERVAL_MS = 100;
+/** Metric points are stored and streamed in batches, one transaction each. */
+const METRICS_INTERVAL_MS = 250;
+/** Rows wait in memory until the job succeeds; past this much JSON the job fails rather than exhaust the engine. */
+const MAX_BUFFERED_ROW_BYTES = 256 * 1024 * 1024;
 /** Where a job's optional timeout is kept in its stored input. */
 const TIMEOUT_KEY = 'timeoutSeconds';
 
@@ -69,8 +74,11 @@ function splitTimeout(req: { input: unknown; timeoutSeconds?: number }): { input
 export class JobRunner {
   private readonly running = new Map<string, RunningJob>();
   private closed = false;
+  private readonly outputs: JobOutputsStore;
 
-  constructor(private readonly o: JobRunnerOptions) {}
+  constructor(private readonly o: JobRunnerOptions) {
+    this.outputs = new JobOutputsStore(o.db);
+  }
 
   jobDir(id: string): string {
     return join(this.o.dataDir, 'jobs', id);
@@ -225,6 +233,18 @@ export class JobRunner {
     return callWorker<T>(this.o.worker, fn, input, options);
   }
 
+  /** A job's metric points, in the order its worker reported them. */
+  metrics(req: JobMetricsRequest): JobMetric[] {
+    this.get(req.id);
+    return this.outputs.metrics(req);
+  }
+
+  /** A page of a job's rows of one kind; empty unless the job succeeded (rows are committed with its success). */
+  rows(req: JobRowsRequest): JobRowsPage {
+    this.get(req.id);
+    return this.outputs.rows(req.id, req.kind, req.cursor ?? null, req.limit);
+  }
+
   async readLog(id: string, tailLines: number): Promise<JobLogTail> {
     this.get(id);
     let text: string;
@@ -317,6 +337,22 @@ export class JobRunner {
 
     let outcome: WorkerMessage | null = null;
     let lastProgress: { fraction: number | null; message: string } | null = null;
+    let pendingMetrics: JobMetric[] = [];
+    const flushMetrics = (): void => {
+      if (!pendingMetrics.length) return;
+      const batch = pendingMetrics;
+      pendingMetrics = [];
+      try {
+        this.outputs.insertMetrics(job.id, batch);
+        this.o.bus.emit({ type: 'metrics', jobId: job.id, metrics: batch });
+      } catch (err) {
+        logLine(`[${new Date().toISOString()}] could not store ${batch.length} metric points: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+    const metricTick = setInterval(flushMetrics, METRICS_INTERVAL_MS);
+    const rows: NewJobRow[] = [];
+    let rowBytes = 0;
+    let rowsOverflow = false;
     const tick = setInterval(() => {
       flushLines();
       if (lastProgress && !entry.cancelling) {
@@ -348,7 +384,28 @@ export class JobRunner {
         }, timeoutSeconds * 1000);
     child.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') lastProgress = { fraction: m.fraction === null ? null : Math.min(1, Math.max(0, m.fraction)), message: m.message };
-      else outcome = m;
+      else if (m.type === 'metric') {
+        // IPC is JSON: a NaN or infinite value arrives as null.
+        if (typeof m.name !== 'string' || !m.name || typeof m.value !== 'number' || !Number.isFinite(m.value)) {
+          logLine(`metric ${String(m.name)} dropped: its value (${String(m.value)}) is not a finite number`);
+          return;
+        }
+        const step = typeof m.step === 'number' && Number.isInteger(m.step) ? m.step : null;
+        pendingMetrics.push({ name: m.name, step, value: m.value, unit: typeof m.unit === 'string' ? m.unit : null, at: typeof m.at === 'number' ? m.at : Date.now() });
+      } else if (m.type === 'rows') {
+        if (rowsOverflow || entry.cancelling || !Array.isArray(m.records)) return;
+        for (const record of m.records) {
+          const data = JSON.stringify(record ?? null);
+          rowBytes += data.length;
+          rows.push({ seq: rows.length, kind: String(m.kind), data });
+        }
+        if (rowBytes > MAX_BUFFERED_ROW_BYTES) {
+          rowsOverflow = true;
+          rows.length = 0;
+          logLine(`[${new Date().toISOString()}] the job sent more than ${MAX_BUFFERED_ROW_BYTES / 1024 / 1024} MiB of rows: stopping the worker`);
+          this.kill(entry);
+        }
+      } else outcome = m;
     });
 
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolveExit) => {
@@ -358,6 +415,7 @@ export class JobRunner {
       child.send(start);
     });
     clearInterval(tick);
+    clearInterval(metricTick);
     if (deadline) clearTimeout(deadline);
     // V8's out-of-memory report is the worker's last stderr output: let it arrive (a tool it left behind may hold the pipe, so not forever).
     await Promise.race([Promise.all(streamsEnded), sleep(1000)]);
@@ -365,11 +423,15 @@ export class JobRunner {
       const p: { fraction: number | null; message: string } = lastProgress;
       this.o.jobs.setProgress(job.id, p.fraction, p.message);
     }
+    // Metrics are telemetry: a failed or cancelled run keeps the points it reported (its loss curve up to the end).
+    flushMetrics();
 
     const result = outcome as WorkerMessage | null;
     let final: { state: 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'paused'; error?: string; message: string; result?: unknown; progress?: number };
     if (entry.pausing && !this.closed) {
       final = { state: 'paused', message: 'Paused' };
+    } else if (rowsOverflow) {
+      final = { state: 'failed', message: 'Failed', error: `the job sent more than ${MAX_BUFFERED_ROW_BYTES / 1024 / 1024} MiB of rows; its worker was stopped\n--- last log lines ---\n${tail.join('\n')}` };
     } else if (timedOut && !(result?.type === 'done' && exit.code === 0)) {
       final = { state: 'failed', message: 'Timed out', error: `timed out after ${timeoutSeconds} s (the job's timeoutSeconds); its worker was stopped\n--- last log lines ---\n${tail.join('\n')}` };
     } else if (entry.cancelling) {
@@ -389,7 +451,7 @@ export class JobRunner {
 
     if (final.state === 'succeeded' && result?.type === 'done') {
       try {
-        await this.commit(job.id, staging, result.artifacts, final.result);
+        await this.commit(job.id, staging, result.artifacts, final.result, rows);
         logLine(`[${new Date().toISOString()}] succeeded`);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
@@ -409,8 +471,8 @@ export class JobRunner {
     this.emitJob(job.id);
   }
 
-  /** Moves staged outputs into the library and records them in the same transaction as the job's success. */
-  private async commit(jobId: string, staging: string, staged: StagedArtifact[], result: unknown): Promise<void> {
+  /** Moves staged outputs into the library and records them, and the job's rows, in the same transaction as the job's success. */
+  private async commit(jobId: string, staging: string, staged: StagedArtifact[], result: unknown, rows: readonly NewJobRow[]): Promise<void> {
     const moved: string[] = [];
     try {
       const records: NewArtifact[] = [];
@@ -438,6 +500,7 @@ export class JobRunner {
       this.o.db
         .transaction(() => {
           for (const r of records) this.o.artifacts.insert(r);
+          this.outputs.insertRows(jobId, rows);
           if (!this.o.jobs.finish(jobId, 'succeeded', { result, message: 'Done', progress: 1 })) throw new Error('the job was cancelled meanwhile');
         })
         .immediate();

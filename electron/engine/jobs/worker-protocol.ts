@@ -33,6 +33,10 @@ export interface StagedArtifact {
 
 export type WorkerMessage =
   | { type: 'progress'; fraction: number | null; message: string }
+  /** One point of a metric series; stored (batched) and streamed to clients as it arrives. `at`: epoch ms. */
+  | { type: 'metric'; name: string; value: number; step: number | null; unit: string | null; at: number }
+  /** A batch of typed records (e.g. per-sample eval results); kept by the runner and stored only if the job succeeds. */
+  | { type: 'rows'; kind: string; records: unknown[] }
   | { type: 'done'; result: unknown; artifacts: StagedArtifact[] }
   /** `code` classifies the failure: 'model-format' when the model's files are damaged or not what they claim. */
   | { type: 'error'; message: string; code?: string };
@@ -49,6 +53,10 @@ export interface WorkerContext {
   dataDir: string;
   progress(fraction: number | null, message: string): void;
   log(line: string): void;
+  /** Reports a metric point (loss, throughput…); `step` orders the points of a series. */
+  metric(name: string, value: number, opts?: { step?: number; unit?: string }): void;
+  /** Reports typed records of a kind; they reach the job's outputs only if it succeeds. */
+  rows(kind: string, records: unknown[]): void;
   /** Aborted when the supervisor stops the job (SIGTERM): finish writing resumable state and return. */
   signal: AbortSignal;
 }

@@ -64,6 +64,8 @@ process.once('message', (raw: unknown) => {
     dataDir: msg.dataDir,
     progress: (fraction, message) => void send({ type: 'progress', fraction, message }),
     log: (line) => process.stdout.write(`${line}\n`),
+    metric: (name, value, opts) => void send({ type: 'metric', name, value, step: opts?.step ?? null, unit: opts?.unit ?? null, at: Date.now() }),
+    rows: (kind, records) => void send({ type: 'rows', kind, records }),
     signal: stopping.signal,
   };
   runJobKind(ctx, msg.kind, msg.input)

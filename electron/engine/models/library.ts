@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
-import { ConflictError, NotFoundError } from '../../../shared/api/router';
+import { ConflictError, NotFoundError } from '../../../shared/errors';
 import type { ArtifactRecord } from '../../../shared/artifacts';
 import { CodeConsent, type LibraryModel, ModelInspection, type ListModelsRequest, type RemoveModelResult, type UpdateModelRequest } from '../../../shared/models';
 import type { ArtifactsStore } from '../store/artifacts-store';

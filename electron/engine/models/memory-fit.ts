@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
-import { ConflictError } from '../../../shared/api/router';
+import { ConflictError } from '../../../shared/errors';
 import type { LibraryModel, MemoryFit } from '../../../shared/models';
 import { WorkerCallError, type WorkerCallOptions } from '../jobs/worker-call';
 import { inspectHeapLimitMb } from '../jobs/worker-limits';

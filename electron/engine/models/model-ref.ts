@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { InvalidInputError, NotFoundError } from '../../../shared/api/router';
+import { InvalidInputError, NotFoundError } from '../../../shared/errors';
 import type { LibraryModel } from '../../../shared/models';
 
 /** A readable handle for a model's name: lowercase, every run of other characters than a-z and 0-9 one '-'. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { EngineApi } from '../../../shared/api/engine-api';
-import { InvalidInputError, NotFoundError } from '../../../shared/api/router';
+import { InvalidInputError, NotFoundError } from '../../../shared/errors';
 import type { ChatMessage, ChatRequest, GenerationEvent, GenerationResult, SamplingParams } from '../../../shared/inference';
 import type { LibraryModel } from '../../../shared/models';
 import { AmbiguousModelError, modelSlug, resolveModelRef } from '../models/model-ref';

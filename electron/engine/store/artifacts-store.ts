@@ -1,4 +1,4 @@
-import type { ArtifactRecord, ListArtifactsRequest } from '../../../shared/artifacts';
+import { decodeArtifactCursor, encodeArtifactCursor, type ArtifactRecord, type ArtifactsPage, type ArtifactsPageRequest, type LineageStep, type ListArtifactsRequest } from '../../../shared/artifacts';
 import type { Db } from './database';
 
 interface ArtifactRow {
@@ -72,9 +72,61 @@ export class ArtifactsStore {
     this.db.prepare('UPDATE artifacts SET meta = ? WHERE id = ?').run(JSON.stringify(meta), id);
   }
 
-  /** For artifacts that grow in place (a dataset file appended to): new digest, size and meta. */
-  updateContent(id: string, sha256: string, sizeBytes: number, meta: Record<string, unknown>): void {
-    this.db.prepare('UPDATE artifacts SET sha256 = ?, size_bytes = ?, meta = ? WHERE id = ?').run(sha256, sizeBytes, JSON.stringify(meta), id);
+  /**
+   * One page of artifacts, newest first, keyset-paged on (created_at, id): pass the previous page's nextCursor to get
+   * the next; nextCursor is null on the last page.
+   */
+  page(req: ArtifactsPageRequest): ArtifactsPage {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (req.kind) {
+      where.push('kind = ?');
+      args.push(req.kind);
+    }
+    if (req.jobId) {
+      where.push('job_id = ?');
+      args.push(req.jobId);
+    }
+    if (req.cursor !== undefined) {
+      const after = decodeArtifactCursor(req.cursor);
+      if (!after) throw new Error('artifacts.page: invalid cursor');
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      args.push(after.createdAt, after.createdAt, after.id);
+    }
+    const sql = `SELECT * FROM artifacts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, req.limit + 1) as ArtifactRow[];
+    const more = rows.length > req.limit;
+    const items = rows.slice(0, req.limit).map((r) => this.toRecord(r));
+    const last = items.at(-1);
+    return { items, nextCursor: more && last ? encodeArtifactCursor(last.createdAt, last.id) : null };
+  }
+
+  /**
+   * The artifact (depth 0) and every ancestor over the parents relation (depth = hops from it), each with the job that
+   * made it when job_id is set: one recursive CTE. An ancestor reached by several paths appears once, at its smallest
+   * depth. Ordered by depth, then oldest first. Empty when the artifact does not exist.
+   */
+  lineage(id: string): LineageStep[] {
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE ancestry(id, depth) AS (
+           SELECT id, 0 FROM artifacts WHERE id = ?
+           UNION
+           SELECT p.parent_id, ancestry.depth + 1 FROM artifact_parents p JOIN ancestry ON p.child_id = ancestry.id WHERE ancestry.depth < 256
+         )
+         SELECT a.*, MIN(ancestry.depth) AS lineage_depth, j.id AS job_row_id, j.kind AS job_kind, j.input AS job_input, j.created_at AS job_created_at
+         FROM ancestry
+         JOIN artifacts a ON a.id = ancestry.id
+         LEFT JOIN jobs j ON j.id = a.job_id
+         GROUP BY a.id
+         ORDER BY lineage_depth, a.created_at, a.id`,
+      )
+      .all(id) as (ArtifactRow & { lineage_depth: number; job_row_id: string | null; job_kind: string | null; job_input: string | null; job_created_at: number | null })[];
+    return rows.map((r) => ({
+      depth: r.lineage_depth,
+      artifact: this.toRecord(r),
+      job: r.job_row_id !== null ? { id: r.job_row_id, kind: r.job_kind ?? '', input: parseJson(r.job_input), createdAt: r.job_created_at ?? 0 } : null,
+    }));
   }
 
   /**
@@ -116,5 +168,14 @@ export class ArtifactsStore {
       managed: r.managed === 1,
       createdAt: r.created_at,
     };
+  }
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
   }
 }

@@ -114,11 +114,19 @@ export class JobsStore {
     return rows.map(toRecord);
   }
 
-  /** Moves a queued job to running; false when someone else already changed its state (e.g. cancelled it). */
+  /**
+   * Moves a queued job to running; false when someone else already changed its state (e.g. cancelled it) or, for a
+   * heavy job, when a heavy job already runs on its device. One statement, so two engines sharing the database (app,
+   * serve, CLI) can never both start a heavy job on the same device.
+   */
   claim(id: string, workerPidPlaceholder: number | null): boolean {
     const t = this.now();
     const res = this.db
-      .prepare(`UPDATE jobs SET state = 'running', started_at = ?, updated_at = ?, message = 'Starting', worker_pid = ? WHERE id = ? AND state = 'queued'`)
+      .prepare(
+        `UPDATE jobs SET state = 'running', started_at = ?, updated_at = ?, message = 'Starting', worker_pid = ?
+         WHERE id = ? AND state = 'queued'
+           AND (heavy = 0 OR NOT EXISTS (SELECT 1 FROM jobs AS other WHERE other.state = 'running' AND other.heavy = 1 AND other.device = jobs.device))`,
+      )
       .run(t, t, workerPidPlaceholder, id);
     return res.changes === 1;
   }

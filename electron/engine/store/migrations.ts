@@ -123,4 +123,25 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX conversation_messages_conv ON conversation_messages(conversation_id, created_at);
   `,
+  // 4: typed job outputs beyond files. Metrics stream in while a job runs (kept whatever its outcome); rows are written
+  // only in the transaction that marks the job succeeded. `seq` numbers a job's rows in arrival order across kinds.
+  `
+  CREATE TABLE job_metrics (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    name   TEXT NOT NULL,
+    step   INTEGER,
+    value  REAL NOT NULL,
+    unit   TEXT,
+    at     INTEGER NOT NULL
+  );
+  CREATE INDEX job_metrics_series ON job_metrics(job_id, name, step);
+  CREATE TABLE job_rows (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    seq    INTEGER NOT NULL,
+    kind   TEXT NOT NULL,
+    data   TEXT NOT NULL CHECK (json_valid(data)),
+    PRIMARY KEY (job_id, seq)
+  );
+  CREATE INDEX job_rows_kind ON job_rows(job_id, kind, seq);
+  `,
 ];

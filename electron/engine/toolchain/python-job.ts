@@ -5,14 +5,21 @@ import { pythonJobEnv, type PythonJobGuard } from './python-env';
 /** One JSON object per line on the script's stdout (resources/python/whittle_jobs/protocol.py). */
 export type PythonEvent =
   | { event: 'progress'; fraction: number | null; message: string }
-  | { event: 'metric'; name: string; value: number | string; unit: string | null }
+  | { event: 'metric'; name: string; value: number | string; unit: string | null; step?: number | null }
   | { event: 'artifact'; path: string; kind: string; meta: Record<string, unknown> }
   | { event: 'result'; data: Record<string, unknown> }
   | { event: 'error'; message: string; type: string; traceback: string | null };
 
+export type PythonMetric = { name: string; value: number | string; unit: string | null; step: number | null };
+export type PythonArtifact = { path: string; kind: string; meta: Record<string, unknown> };
+
 export interface PythonJobHooks {
   progress?(fraction: number | null, message: string): void;
   log?(line: string): void;
+  /** Each metric event as it arrives (the result also keeps each name's last value). */
+  metric?(m: PythonMetric): void;
+  /** Each artifact event as it arrives (the result also lists them all). */
+  artifact?(a: PythonArtifact): void;
   signal?: AbortSignal;
   /** The parent environment to pick from (process.env by default); see pythonJobEnv. */
   env?: NodeJS.ProcessEnv;
@@ -26,7 +33,7 @@ export interface PythonJobHooks {
 export interface PythonJobResult {
   result: Record<string, unknown>;
   metrics: Record<string, { value: number | string; unit: string | null }>;
-  artifacts: { path: string; kind: string; meta: Record<string, unknown> }[];
+  artifacts: PythonArtifact[];
 }
 
 export class PythonJobError extends Error {
@@ -84,12 +91,16 @@ export function runPythonJob(python: string, module: string, args: string[], hoo
           hooks.progress?.(ev.fraction, ev.message);
           break;
         case 'metric':
-          out.metrics[ev.name] = { value: ev.value, unit: ev.unit };
-          hooks.log?.(`metric ${ev.name} = ${ev.value}${ev.unit ? ` ${ev.unit}` : ''}`);
+          out.metrics[ev.name] = { value: ev.value, unit: ev.unit ?? null };
+          hooks.log?.(`metric ${ev.name}${typeof ev.step === 'number' ? ` [${ev.step}]` : ''} = ${ev.value}${ev.unit ? ` ${ev.unit}` : ''}`);
+          hooks.metric?.({ name: ev.name, value: ev.value, unit: ev.unit ?? null, step: typeof ev.step === 'number' ? ev.step : null });
           break;
-        case 'artifact':
-          out.artifacts.push({ path: ev.path, kind: ev.kind, meta: ev.meta ?? {} });
+        case 'artifact': {
+          const a = { path: ev.path, kind: ev.kind, meta: ev.meta ?? {} };
+          out.artifacts.push(a);
+          hooks.artifact?.(a);
           break;
+        }
         case 'result':
           out.result = { ...out.result, ...ev.data };
           break;

@@ -117,6 +117,7 @@ function onEvent(event: JobEvent): void {
     useJobs.getState().upsert(event.job);
     return;
   }
+  if (event.type !== 'log') return;
   useJobs.setState((state) => {
     const { log } = state;
     if (log?.jobId !== event.jobId) return state;

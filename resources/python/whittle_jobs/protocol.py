@@ -1,6 +1,6 @@
 """The one protocol every Python job speaks: JSON objects, one per line, on the process's original stdout.
 
-Events: progress {fraction|null, message}, metric {name, value, unit}, artifact {path, kind, meta}, result {data},
+Events: progress {fraction|null, message}, metric {name, value, unit, step|null}, artifact {path, kind, meta}, result {data},
 error {message, type, traceback}. Anything a library prints goes to stderr, which Whittle keeps as the job log,
 so a stray print() can never be mistaken for an event.
 """
@@ -39,8 +39,9 @@ def progress(fraction: float | None, message: str, *, force: bool = False) -> No
     emit("progress", fraction=None if fraction is None else max(0.0, min(1.0, fraction)), message=message)
 
 
-def metric(name: str, value: float | int | str, unit: str | None = None) -> None:
-    emit("metric", name=name, value=value, unit=unit)
+def metric(name: str, value: float | int | str, unit: str | None = None, *, step: int | None = None) -> None:
+    """A point of the series `name`; give `step` (training step, sample index) for curves. Numeric values are stored."""
+    emit("metric", name=name, value=value, unit=unit, step=step)
 
 
 def artifact(path: str, kind: str, **meta: Any) -> None:

@@ -42,6 +42,9 @@ export async function runModelConvert(ctx: WorkerContext, input: JobInput<'model
   const run = await runPythonJob(env.paths.python, 'hf_to_gguf', ['--llama-scripts', env.paths.llamaScripts, '--model', src.path, '--out', out, '--outtype', input.outtype, '--name', src.name], {
     progress,
     log: ctx.log,
+    metric: (m) => {
+      if (typeof m.value === 'number') ctx.metric(m.name, m.value, { step: m.step ?? undefined, unit: m.unit ?? undefined });
+    },
     signal: ctx.signal,
     guard: { models: [{ id: src.id, name: src.name, dir: src.path, consent: src.codeConsent ? { files: src.codeConsent.files } : null }] },
   });

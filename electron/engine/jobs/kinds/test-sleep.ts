@@ -6,7 +6,8 @@ import type { JobOutput, WorkerContext } from '../worker-protocol';
 
 /**
  * Test-only: sleeps in steps, writing a partial output file as it goes, so tests can watch progress,
- * cancel mid-way and check that the partial file never reaches the library.
+ * cancel mid-way and check that the partial file never reaches the library. Optionally reports metrics
+ * at every step and rows at the first, for the typed-outputs tests.
  */
 export async function runTestSleep(ctx: WorkerContext, input: JobInput<'test.sleep'>): Promise<JobOutput> {
   const out = join(ctx.stagingDir, 'sleep-output.txt');
@@ -15,6 +16,11 @@ export async function runTestSleep(ctx: WorkerContext, input: JobInput<'test.sle
     await sleep(stepMs);
     await appendFile(out, `step ${i}\n`);
     ctx.log(`step ${i}/${input.steps}`);
+    if (i === 1 && input.rows) ctx.rows('sample', Array.from({ length: input.rows }, (_, n) => ({ n, correct: n % 2 === 0 })));
+    if (input.metrics) {
+      ctx.metric('loss', 1 / i, { step: i });
+      ctx.metric('throughput', 10 * i, { step: i, unit: 'steps/s' });
+    }
     if (input.failAt === i) throw new Error(`test.sleep was told to fail at step ${i}`);
     ctx.progress(i / input.steps, `Step ${i} of ${input.steps}`);
   }

@@ -1,33 +1,24 @@
-import { useMemo } from 'react';
-import { parseMarkdown } from '../hub/markdown';
-import { BlockView } from '../hub/MarkdownBlocks';
+import type { ReactNode } from 'react';
+import { MarkdownView } from '../hub/MarkdownView';
 import { CopyButton } from '../library/CopyButton';
 
-function codeWithCopy(text: string) {
+function codeWithCopy(code: string, pre: ReactNode) {
   return (
     <div className="chat-code">
-      <pre className="code-block">{text}</pre>
+      {pre}
       <div className="chat-code-actions">
-        <CopyButton text={text} label="Copy the code" testId="chat-code-copy" />
+        <CopyButton text={code} label="Copy the code" testId="chat-code-copy" />
       </div>
     </div>
   );
 }
 
 /**
- * A reply as Markdown, through the hub's reader (hub/markdown.ts): HTML is never interpreted, only web links are
- * links. Code blocks get a copy button.
+ * A reply as Markdown (hub/MarkdownView): HTML is never interpreted, only web links are links, code blocks get a
+ * copy button. The reply is split into top-level blocks, so while it streams only the last block re-renders.
  */
 export function Markdown({ text }: { text: string }) {
-  // The leading newline keeps a reply that starts with `---` from being taken for a model card's front matter.
-  const blocks = useMemo(() => parseMarkdown(`\n${text}`), [text]);
-  // Text the reader keeps nothing of (only markup or whitespace) is still what the model said.
-  if (blocks.length === 0) return <div className="chat-plain">{text}</div>;
-  return (
-    <div className="model-card chat-markdown">
-      {blocks.map((block, i) => (
-        <BlockView key={i} block={block} code={codeWithCopy} />
-      ))}
-    </div>
-  );
+  // Text with nothing to render (only whitespace) is still what the model said.
+  if (!text.trim()) return <div className="chat-plain">{text}</div>;
+  return <MarkdownView text={text} codeBlock={codeWithCopy} className="chat-markdown" />;
 }

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
-import { parseMarkdown } from './markdown';
-import { BlockView } from './MarkdownBlocks';
+import { stripFrontMatter } from './markdownSplit';
+import { MarkdownView } from './MarkdownView';
 
 interface ModelCardProps {
   markdown: string | null;
@@ -9,27 +9,27 @@ interface ModelCardProps {
 /** Card text longer than this is shown after "Show all", so a huge card does not stall the pane. */
 const PREVIEW_BLOCKS = 40;
 
-/** The model card (README), read as plain Markdown: no HTML from the card is ever rendered. */
+/** The model card (README) as Markdown: no HTML from the card is ever rendered. */
 export function ModelCard({ markdown }: ModelCardProps) {
-  const blocks = useMemo(() => (markdown ? parseMarkdown(markdown) : []), [markdown]);
+  const text = useMemo(() => (markdown ? stripFrontMatter(markdown) : ''), [markdown]);
   const [all, setAll] = useState(false);
-  const shown = all ? blocks : blocks.slice(0, PREVIEW_BLOCKS);
   return (
     <section className="detail-section" aria-labelledby="hub-card-title">
       <h3 id="hub-card-title">Model card</h3>
-      {blocks.length === 0 ? (
+      {!text.trim() ? (
         <p className="muted">This repository has no model card.</p>
       ) : (
-        <div className="model-card" data-testid="hub-card">
-          {shown.map((block, i) => (
-            <BlockView key={i} block={block} />
-          ))}
-          {blocks.length > shown.length && (
+        <MarkdownView
+          text={text}
+          testId="hub-card"
+          stripHtml
+          limit={all ? undefined : PREVIEW_BLOCKS}
+          more={
             <button type="button" className="button" onClick={() => setAll(true)}>
               Show the whole card
             </button>
-          )}
-        </div>
+          }
+        />
       )}
     </section>
   );
