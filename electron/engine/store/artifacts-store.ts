@@ -43,16 +43,7 @@ export class ArtifactsStore {
   }
 
   list(req: ListArtifactsRequest): ArtifactRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (req.kind) {
-      where.push('kind = ?');
-      args.push(req.kind);
-    }
-    if (req.jobId) {
-      where.push('job_id = ?');
-      args.push(req.jobId);
-    }
+    const { where, args } = filterBy(req);
     const sql = `SELECT * FROM artifacts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, req.limit) as ArtifactRow[]).map((r) => this.toRecord(r));
   }
@@ -77,16 +68,7 @@ export class ArtifactsStore {
    * the next; nextCursor is null on the last page.
    */
   page(req: ArtifactsPageRequest): ArtifactsPage {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (req.kind) {
-      where.push('kind = ?');
-      args.push(req.kind);
-    }
-    if (req.jobId) {
-      where.push('job_id = ?');
-      args.push(req.jobId);
-    }
+    const { where, args } = filterBy(req);
     if (req.cursor !== undefined) {
       const after = decodeArtifactCursor(req.cursor);
       if (!after) throw new Error('artifacts.page: invalid cursor');
@@ -178,4 +160,19 @@ function parseJson(text: string | null): unknown {
   } catch {
     return text;
   }
+}
+
+/** WHERE clauses for the filters list and page share. */
+function filterBy(req: { kind?: string; jobId?: string }): { where: string[]; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (req.kind) {
+    where.push('kind = ?');
+    args.push(req.kind);
+  }
+  if (req.jobId) {
+    where.push('job_id = ?');
+    args.push(req.jobId);
+  }
+  return { where, args };
 }
