@@ -11,8 +11,9 @@ const devWithoutCsp: Plugin = {
   transformIndexHtml: (html) => html.replace(/<meta\s+http-equiv="Content-Security-Policy"[^>]*>\s*/i, ''),
 };
 
-// One build produces every entry point: the Electron main process, the `whittle` CLI (which also
-// hosts `whittle serve`), the job worker the engine forks, the preload bridge and the renderer.
+// One build produces every entry point: the Electron main process, the engine host it runs in a utility
+// process, the `whittle` CLI (which also hosts `whittle serve`), the job worker and model host the engine
+// forks, the preload bridge and the renderer.
 export default defineConfig({
   main: {
     build: {
@@ -22,6 +23,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'electron/main/index.ts'),
+          'engine-host': resolve(__dirname, 'electron/engine-host/index.ts'),
           cli: resolve(__dirname, 'electron/cli/index.ts'),
           'job-worker': resolve(__dirname, 'electron/engine/jobs/worker.ts'),
           'model-host': resolve(__dirname, 'electron/engine/inference/model-host.ts'),

@@ -21,7 +21,10 @@ import { LoadOptions, SamplingParams } from '../shared/inference.ts';
 import { buildTinyGguf } from '../test/fixtures/tiny-gguf.ts';
 
 const root = join(import.meta.dirname, '..');
-const { values: o } = parseArgs({ options: { runs: { type: 'string', default: '3' }, model: { type: 'string' }, json: { type: 'boolean', default: false } }, strict: true });
+const { values: o } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, model: { type: 'string' }, json: { type: 'boolean', default: false } },
+  strict: true,
+});
 const runs = Number(o.runs);
 const cache = process.env.WHITTLE_CACHE ?? join(root, '.cache', 'whittle');
 process.env.WHITTLE_CACHE = cache;
@@ -52,13 +55,28 @@ const engine = await startEngine({
   modelHost: { script: join(root, 'electron', 'engine', 'inference', 'model-host.ts'), execArgv: ['--import', 'tsx'] },
 });
 const cores = await physicalCores();
-const results = { model: label, file, physicalCores: cores, loadBefore: load(), sweep: [], bestThreads: 0, llamaBench: 0, whittle: 0, ratio: 0, whittleThreads: null, secondTurn: null, loadAfter: null };
+const results = {
+  model: label,
+  file,
+  physicalCores: cores,
+  loadBefore: load(),
+  sweep: [],
+  bestThreads: 0,
+  llamaBench: 0,
+  whittle: 0,
+  ratio: 0,
+  whittleThreads: null,
+  secondTurn: null,
+  loadAfter: null,
+};
 
 try {
   const job = engine.api.models.import({ path: file, mode: 'reference', tags: [] });
   for (let i = 0; i < 600 && !['succeeded', 'failed'].includes(engine.jobs.get(job.id).state); i++) await new Promise((r) => setTimeout(r, 100));
   const modelId = engine.api.models.list({ limit: 100 }).find((m) => m.path === file).id;
-  const bench = async (threads) => (await llamaBench({ model: file, threads, nPrompt: 0, nGen: N_GEN, repetitions: 2 }, { bin: join(tools.dir, 'bin') })).find((r) => r.n_gen === N_GEN).avg_ts;
+  const bench = async (threads) =>
+    (await llamaBench({ model: file, threads, nPrompt: 0, nGen: N_GEN, repetitions: 2 }, { bin: join(tools.dir, 'bin') })).find((r) => r.n_gen === N_GEN)
+      .avg_ts;
 
   for (let t = 1; t <= cores; t++) results.sweep.push({ threads: t, tgPerSec: await bench(t) });
   results.bestThreads = results.sweep.reduce((a, b) => (b.tgPerSec > a.tgPerSec ? b : a)).threads;
@@ -83,8 +101,21 @@ try {
   results.ratio = results.whittle / results.llamaBench;
   results.whittleCompletionTokens = last.metrics.completionTokens;
   // The conversation goes on: its second turn finds the first in the KV cache.
-  const turn2 = await engine.api.inference.chat({ modelId, messages: [{ role: 'user', content: `${messages[0].content} (${runs - 1})` }, { role: 'assistant', content: last.text }, { role: 'user', content: 'Go on.' }], params });
-  results.secondTurn = { promptTokens: turn2.metrics.promptTokens, cachedTokens: turn2.metrics.cachedTokens ?? 0, ttftMs: turn2.metrics.ttftMs, firstTurnTtftMs: last.metrics.ttftMs };
+  const turn2 = await engine.api.inference.chat({
+    modelId,
+    messages: [
+      { role: 'user', content: `${messages[0].content} (${runs - 1})` },
+      { role: 'assistant', content: last.text },
+      { role: 'user', content: 'Go on.' },
+    ],
+    params,
+  });
+  results.secondTurn = {
+    promptTokens: turn2.metrics.promptTokens,
+    cachedTokens: turn2.metrics.cachedTokens ?? 0,
+    ttftMs: turn2.metrics.ttftMs,
+    firstTurnTtftMs: last.metrics.ttftMs,
+  };
   results.loadAfter = load();
 } finally {
   await engine.close();
@@ -96,7 +127,11 @@ else {
   const f = (x) => x.toFixed(1);
   console.log(`${label} on ${cores} physical cores (load average before ${results.loadBefore.join(' ')}, after ${results.loadAfter.join(' ')})`);
   console.log(`llama-bench tg${N_GEN} by threads: ${results.sweep.map((s) => `${s.threads}: ${f(s.tgPerSec)}`).join(', ')} tok/s; best ${results.bestThreads}`);
-  console.log(`llama-bench (${results.bestThreads} threads) ${f(results.llamaBench)} tok/s · Whittle defaults (${results.whittleThreads} threads) ${f(results.whittle)} tok/s · ratio ${results.ratio.toFixed(2)} ${results.ratio >= 0.9 ? 'ok' : 'FAIL'} (goal >= 0.9, median of ${runs})`);
+  console.log(
+    `llama-bench (${results.bestThreads} threads) ${f(results.llamaBench)} tok/s · Whittle defaults (${results.whittleThreads} threads) ${f(results.whittle)} tok/s · ratio ${results.ratio.toFixed(2)} ${results.ratio >= 0.9 ? 'ok' : 'FAIL'} (goal >= 0.9, median of ${runs})`,
+  );
   const s = results.secondTurn;
-  console.log(`second turn: ${s.cachedTokens} of ${s.promptTokens} prompt tokens from the KV cache, TTFT ${f(s.ttftMs)} ms (first turn ${f(s.firstTurnTtftMs)} ms)`);
+  console.log(
+    `second turn: ${s.cachedTokens} of ${s.promptTokens} prompt tokens from the KV cache, TTFT ${f(s.ttftMs)} ms (first turn ${f(s.firstTurnTtftMs)} ms)`,
+  );
 }

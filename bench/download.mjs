@@ -51,7 +51,10 @@ const log = (msg) => {
 };
 
 async function startHub(specFile) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'helpers', 'fake-hub-main.ts'), specFile], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'helpers', 'fake-hub-main.ts'), specFile], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += d.toString()));
   const exited = new Promise((resolve) => proc.once('exit', resolve));
@@ -96,7 +99,9 @@ let expectedSha256 = null;
 try {
   hub = await startHub(specFile);
   const url = `${hub.url}/bench/big/resolve/main/model.gguf`;
-  log(`download: ${(sizeBytes / 1024 ** 2).toFixed(0)} MiB from the fake Hub at ${hub.url}, ${warmup} warm-up + ${rounds} round(s), downloadFile with ${connections} connection(s)`);
+  log(
+    `download: ${(sizeBytes / 1024 ** 2).toFixed(0)} MiB from the fake Hub at ${hub.url}, ${warmup} warm-up + ${rounds} round(s), downloadFile with ${connections} connection(s)`,
+  );
   // The hub hashes the file on its first resolve; keep that out of the timings.
   const head = await fetch(url, { method: 'HEAD', redirect: 'manual' });
   expectedSha256 = head.headers.get('x-linked-etag')?.replaceAll('"', '') ?? null;
@@ -115,9 +120,12 @@ try {
     const t0 = performance.now();
     const r = await downloadFile({ url, dest: oursOut, partialDir: join(dir, 'partial'), connections });
     const o = (performance.now() - t0) / 1000;
-    if (r.sha256 !== expectedSha256 || r.sizeBytes !== sizeBytes) throw new Error(`downloadFile returned sha256 ${r.sha256} / ${r.sizeBytes} bytes, expected ${expectedSha256} / ${sizeBytes}`);
+    if (r.sha256 !== expectedSha256 || r.sizeBytes !== sizeBytes)
+      throw new Error(`downloadFile returned sha256 ${r.sha256} / ${r.sizeBytes} bytes, expected ${expectedSha256} / ${sizeBytes}`);
     if (counted) results.ours.push(o);
-    log(`${counted ? `round ${round}/${rounds}` : 'warm-up'}: curl ${mbps(c).toFixed(0)} MB/s (${c.toFixed(2)} s), downloadFile ${mbps(o).toFixed(0)} MB/s (${o.toFixed(2)} s, sha256 verified)`);
+    log(
+      `${counted ? `round ${round}/${rounds}` : 'warm-up'}: curl ${mbps(c).toFixed(0)} MB/s (${c.toFixed(2)} s), downloadFile ${mbps(o).toFixed(0)} MB/s (${o.toFixed(2)} s, sha256 verified)`,
+    );
   }
 } finally {
   await hub?.stop();
@@ -151,7 +159,9 @@ if (opts.json) {
 } else {
   console.log('');
   console.log(`curl -L -o          ${results.curl.map((s) => `${mbps(s).toFixed(0).padStart(6)}`).join('')}   median ${curlMBps.toFixed(0)} MB/s`);
-  console.log(`downloadFile (x${connections})   ${results.ours.map((s) => `${mbps(s).toFixed(0).padStart(6)}`).join('')}   median ${oursMBps.toFixed(0)} MB/s (incl. sha256 verification)`);
+  console.log(
+    `downloadFile (x${connections})   ${results.ours.map((s) => `${mbps(s).toFixed(0).padStart(6)}`).join('')}   median ${oursMBps.toFixed(0)} MB/s (incl. sha256 verification)`,
+  );
   console.log(`ratio ours/curl: ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}): ${verdict}`);
 }
 process.exit(verdict === 'PASS' ? 0 : 1);

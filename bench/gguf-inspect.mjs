@@ -150,8 +150,18 @@ function writeSparseGguf(file) {
     () => w.kv('llama.vocab_size', T.UINT32, vocab),
     () => w.kv('tokenizer.ggml.model', T.STRING, 'llama'),
     () => w.array('tokenizer.ggml.tokens', T.STRING, tokens),
-    () => w.array('tokenizer.ggml.scores', T.FLOAT32, tokens.map((_, i) => -i)),
-    () => w.array('tokenizer.ggml.token_type', T.INT32, tokens.map((_, i) => (i < 3 ? 3 : i < 259 ? 6 : 1))),
+    () =>
+      w.array(
+        'tokenizer.ggml.scores',
+        T.FLOAT32,
+        tokens.map((_, i) => -i),
+      ),
+    () =>
+      w.array(
+        'tokenizer.ggml.token_type',
+        T.INT32,
+        tokens.map((_, i) => (i < 3 ? 3 : i < 259 ? 6 : 1)),
+      ),
     () => w.kv('tokenizer.ggml.bos_token_id', T.UINT32, 1),
     () => w.kv('tokenizer.ggml.eos_token_id', T.UINT32, 2),
     () => w.kv('tokenizer.ggml.unknown_token_id', T.UINT32, 0),
@@ -220,7 +230,7 @@ try {
   const made = writeSparseGguf(file);
   const onDisk = statSync(file);
   log(
-    `Sparse GGUF: ${(made.sizeBytes / 1e9).toFixed(2)} GB (${(onDisk.blocks * 512 / 1e6).toFixed(1)} MB allocated), ` +
+    `Sparse GGUF: ${(made.sizeBytes / 1e9).toFixed(2)} GB (${((onDisk.blocks * 512) / 1e6).toFixed(1)} MB allocated), ` +
       `${made.tensors} tensors, ${(made.parameters / 1e9).toFixed(2)}B parameters, ${(made.headerBytes / 1e6).toFixed(2)} MB header`,
   );
 

@@ -25,7 +25,15 @@ import { llamaBench } from '../electron/engine/toolchain/llama-tools.ts';
 import { buildTinyGguf } from '../test/fixtures/tiny-gguf.ts';
 
 const root = join(import.meta.dirname, '..');
-const { values: o } = parseArgs({ options: { threads: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' }, 'no-gemma': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: true });
+const { values: o } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '5' },
+    'no-gemma': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
 const threads = Number(o.threads);
 const runs = Number(o.runs);
 const cache = process.env.WHITTLE_CACHE ?? join(root, '.cache', 'whittle');
@@ -39,7 +47,12 @@ if (!tools) {
   process.exit(1);
 }
 const home = mkdtempSync(join(tmpdir(), 'whittle-bench-inference-'));
-const engine = await startEngine({ dataDir: home, host: 'cli', version: 'bench', worker: { script: join(root, 'out', 'main', 'job-worker.js'), execArgv: [] } });
+const engine = await startEngine({
+  dataDir: home,
+  host: 'cli',
+  version: 'bench',
+  worker: { script: join(root, 'out', 'main', 'job-worker.js'), execArgv: [] },
+});
 const results = { threads, runs, models: [], http: [], concurrent: null };
 
 /** node-llama-cpp driven directly in this process with the worker's load options: the binding's own speed. */
@@ -58,7 +71,14 @@ async function bareBinding(file, load) {
     },
   });
   const model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
-  const context = await model.createContext({ contextSize: load.contextSize, sequences: 1, batchSize: load.batchSize, threads: load.threads, flashAttention: load.flashAttention, performanceTracking: true });
+  const context = await model.createContext({
+    contextSize: load.contextSize,
+    sequences: 1,
+    batchSize: load.batchSize,
+    threads: load.threads,
+    flashAttention: load.flashAttention,
+    performanceTracking: true,
+  });
   const seq = context.getSequence();
   const bos = model.tokens.bos !== null && model.tokens.shouldPrependBosToken ? [model.tokens.bos] : [];
   const tokenize = (text) => [...bos, ...model.tokenize(text, true)];
@@ -101,7 +121,18 @@ async function importModel(file) {
 
 async function benchModel(label, file, words) {
   const modelId = await importModel(file);
-  const load = { gpu: 'cpu', gpuLayers: 0, contextSize: 512, batchSize: 512, threads, flashAttention: false, kvCacheType: 'f16', parallel: 1, lora: [], idleUnloadSeconds: 0 };
+  const load = {
+    gpu: 'cpu',
+    gpuLayers: 0,
+    contextSize: 512,
+    batchSize: 512,
+    threads,
+    flashAttention: false,
+    kvCacheType: 'f16',
+    parallel: 1,
+    lora: [],
+    idleUnloadSeconds: 0,
+  };
   await engine.api.inference.load({ modelId, options: load });
   const bare = await bareBinding(file, load);
   // Exactly 128 prompt tokens, as llama-bench's -p 128: WikiText words, cut to 128 tokens by the model's tokenizer.
@@ -111,7 +142,11 @@ async function benchModel(label, file, words) {
   const ref = { pp: [], tg: [] };
   const ours = { pp: [], tg: [], promptTokens: 0 };
   const floor = { pp: [], tg: [], decodeMs: [] };
-  const benchOnce = () => llamaBench({ model: file, threads, nPrompt: 128, nGen: 64, repetitions: 1, batchSize: 512, ubatchSize: 512, flashAttention: false }, { bin: join(tools.dir, 'bin') });
+  const benchOnce = () =>
+    llamaBench(
+      { model: file, threads, nPrompt: 128, nGen: 64, repetitions: 1, batchSize: 512, ubatchSize: 512, flashAttention: false },
+      { bin: join(tools.dir, 'bin') },
+    );
   await benchOnce();
   await engine.api.inference.complete({ modelId, prompt: 'warm up', params: { ...GREEDY, maxTokens: 4 } });
   await bare.tg(4);
@@ -133,7 +168,16 @@ async function benchModel(label, file, words) {
   const r = { pp: median(ref.pp), tg: median(ref.tg) };
   const w = { pp: median(ours.pp), tg: median(ours.tg) };
   const b = { pp: median(floor.pp), tg: median(floor.tg), decodeMs: floor.decodeMs.length ? median(floor.decodeMs) : null };
-  results.models.push({ model: label, file, promptTokens: ours.promptTokens, llamaBench: r, whittle: w, binding: b, ratio: { pp: w.pp / r.pp, tg: w.tg / r.tg }, bindingRatio: { pp: b.pp / r.pp, tg: b.tg / r.tg } });
+  results.models.push({
+    model: label,
+    file,
+    promptTokens: ours.promptTokens,
+    llamaBench: r,
+    whittle: w,
+    binding: b,
+    ratio: { pp: w.pp / r.pp, tg: w.tg / r.tg },
+    bindingRatio: { pp: b.pp / r.pp, tg: b.tg / r.tg },
+  });
   return modelId;
 }
 
@@ -176,7 +220,21 @@ async function httpVsInProcess(url, label, modelId, maxTokens) {
       if (e.type === 'text' && !first) first = performance.now();
     });
     local.push((r.metrics.completionTokens - 1) / ((performance.now() - first) / 1000));
-    http.push(await streamOverHttp(url, { model: modelId, messages, temperature: 0, top_k: 1, top_p: 1, min_p: 0, repeat_penalty: 1, seed: 1, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }));
+    http.push(
+      await streamOverHttp(url, {
+        model: modelId,
+        messages,
+        temperature: 0,
+        top_k: 1,
+        top_p: 1,
+        min_p: 0,
+        repeat_penalty: 1,
+        seed: 1,
+        max_tokens: maxTokens,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    );
   }
   results.http.push({ model: label, maxTokens, inProcess: median(local), overHttp: median(http), ratio: median(http) / median(local) });
 }
@@ -184,7 +242,9 @@ async function httpVsInProcess(url, label, modelId, maxTokens) {
 try {
   const tiny = join(home, 'tiny.gguf');
   writeFileSync(tiny, buildTinyGguf({ seed: 9, nEmbd: 256, nFf: 512, nLayer: 4, contextLength: 1024 }));
-  const words = readFileSync(join(root, '..', 'shared', 'data', 'wikitext-2', 'valid.txt'), 'utf8').split(/\s+/).filter(Boolean);
+  const words = readFileSync(join(root, '..', 'shared', 'data', 'wikitext-2', 'valid.txt'), 'utf8')
+    .split(/\s+/)
+    .filter(Boolean);
   const server = await startHttpServer(engine.api, { host: '127.0.0.1', port: 0, rendererDir: null });
   if (!o['no-gemma']) {
     const { gemmaFixture } = await import('../test/fixtures/python-models.ts');
@@ -198,12 +258,19 @@ try {
   await httpVsInProcess(server.url, label, tinyId, 400);
 
   // 16 concurrent streaming clients on 4 parallel sequences (the rest queue).
-  await engine.api.inference.load({ modelId: tinyId, options: { gpu: 'cpu', gpuLayers: 0, contextSize: 256, threads, flashAttention: false, kvCacheType: 'f16', parallel: 4, lora: [], idleUnloadSeconds: 0 } });
+  await engine.api.inference.load({
+    modelId: tinyId,
+    options: { gpu: 'cpu', gpuLayers: 0, contextSize: 256, threads, flashAttention: false, kvCacheType: 'f16', parallel: 4, lora: [], idleUnloadSeconds: 0 },
+  });
   const t0 = performance.now();
   const outcomes = await Promise.all(
     Array.from({ length: 16 }, async (_, i) => {
       try {
-        const res = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: tinyId, messages: [{ role: 'user', content: `q${i}` }], max_tokens: 32, seed: i, stream: true }) });
+        const res = await fetch(`${server.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: tinyId, messages: [{ role: 'user', content: `q${i}` }], max_tokens: 32, seed: i, stream: true }),
+        });
         const text = await res.text();
         return res.ok && text.includes('[DONE]') && !text.includes('"error"');
       } catch {
@@ -224,14 +291,27 @@ else {
   console.log(`threads ${threads}, ${runs} alternating runs each (median); llama-bench -b 512 -ub 512 -fa off; worker context 512, batch 512`);
   for (const m of results.models) {
     console.log(`${m.model} (prompt ${m.promptTokens} tokens)`);
-    console.log(`  prompt  llama-bench ${m.llamaBench.pp.toFixed(1)} tok/s, whittle ${m.whittle.pp.toFixed(1)} tok/s, ratio ${m.ratio.pp.toFixed(2)} ${verdict(m.ratio.pp)}`);
-    console.log(`  gen     llama-bench ${m.llamaBench.tg.toFixed(1)} tok/s, whittle ${m.whittle.tg.toFixed(1)} tok/s, ratio ${m.ratio.tg.toFixed(2)} ${verdict(m.ratio.tg)}`);
-    console.log(`  node-llama-cpp's own loop: prompt ${m.binding.pp.toFixed(1)} tok/s (${m.bindingRatio.pp.toFixed(2)} of llama-bench), gen ${m.binding.tg.toFixed(1)} tok/s (${m.bindingRatio.tg.toFixed(2)}); whittle reaches ${(m.whittle.pp / m.binding.pp).toFixed(2)} and ${(m.whittle.tg / m.binding.tg).toFixed(2)} of it`);
+    console.log(
+      `  prompt  llama-bench ${m.llamaBench.pp.toFixed(1)} tok/s, whittle ${m.whittle.pp.toFixed(1)} tok/s, ratio ${m.ratio.pp.toFixed(2)} ${verdict(m.ratio.pp)}`,
+    );
+    console.log(
+      `  gen     llama-bench ${m.llamaBench.tg.toFixed(1)} tok/s, whittle ${m.whittle.tg.toFixed(1)} tok/s, ratio ${m.ratio.tg.toFixed(2)} ${verdict(m.ratio.tg)}`,
+    );
+    console.log(
+      `  node-llama-cpp's own loop: prompt ${m.binding.pp.toFixed(1)} tok/s (${m.bindingRatio.pp.toFixed(2)} of llama-bench), gen ${m.binding.tg.toFixed(1)} tok/s (${m.bindingRatio.tg.toFixed(2)}); whittle reaches ${(m.whittle.pp / m.binding.pp).toFixed(2)} and ${(m.whittle.tg / m.binding.tg).toFixed(2)} of it`,
+    );
     if (m.binding.decodeMs !== null) {
       const step = 1000 / m.binding.tg;
-      console.log(`  per generated token: llama-bench ${(1000 / m.llamaBench.tg).toFixed(2)} ms; in the binding llama.cpp's decode ${m.binding.decodeMs.toFixed(2)} ms + the binding's sampling and scheduling ${(step - m.binding.decodeMs).toFixed(2)} ms; whittle ${(1000 / m.whittle.tg).toFixed(2)} ms`);
+      console.log(
+        `  per generated token: llama-bench ${(1000 / m.llamaBench.tg).toFixed(2)} ms; in the binding llama.cpp's decode ${m.binding.decodeMs.toFixed(2)} ms + the binding's sampling and scheduling ${(step - m.binding.decodeMs).toFixed(2)} ms; whittle ${(1000 / m.whittle.tg).toFixed(2)} ms`,
+      );
     }
   }
-  for (const h of results.http) console.log(`http streaming, ${h.model}, ${h.maxTokens} tokens: in-process ${h.inProcess.toFixed(1)} tok/s, over /v1 SSE ${h.overHttp.toFixed(1)} tok/s, ratio ${h.ratio.toFixed(2)} ${verdict(h.ratio)}`);
-  console.log(`16 concurrent streaming clients: ${results.concurrent.errors} errors in ${results.concurrent.seconds.toFixed(1)} s ${results.concurrent.errors === 0 ? 'PASS' : 'FAIL'}`);
+  for (const h of results.http)
+    console.log(
+      `http streaming, ${h.model}, ${h.maxTokens} tokens: in-process ${h.inProcess.toFixed(1)} tok/s, over /v1 SSE ${h.overHttp.toFixed(1)} tok/s, ratio ${h.ratio.toFixed(2)} ${verdict(h.ratio)}`,
+    );
+  console.log(
+    `16 concurrent streaming clients: ${results.concurrent.errors} errors in ${results.concurrent.seconds.toFixed(1)} s ${results.concurrent.errors === 0 ? 'PASS' : 'FAIL'}`,
+  );
 }

@@ -152,7 +152,10 @@ async function oneRun(index, browser) {
   try {
     // The reference first, and gone before ours starts, so the two never compete for the CPU.
     const reference = await coldStart(
-      ['-e', "require('http').createServer((q,s)=>s.end('ok')).listen(0,'127.0.0.1',function(){console.log(JSON.stringify({url:'http://127.0.0.1:'+this.address().port}))})"],
+      [
+        '-e',
+        "require('http').createServer((q,s)=>s.end('ok')).listen(0,'127.0.0.1',function(){console.log(JSON.stringify({url:'http://127.0.0.1:'+this.address().port}))})",
+      ],
       env,
       '/',
     );
@@ -262,6 +265,8 @@ if (opts.json) {
   console.log('');
   console.log(`API start is ${ratio ?? '—'}x the bare Node HTTP server started in the same run (median over ${runs}).`);
   if (browserSkip) console.log(`Paint not measured: ${browserSkip}`);
-  const failed = Object.entries(verdicts).filter(([, v]) => v === 'FAIL').map(([k]) => k);
+  const failed = Object.entries(verdicts)
+    .filter(([, v]) => v === 'FAIL')
+    .map(([k]) => k);
   console.log(failed.length ? `FAIL: missed target(s): ${failed.join(', ')}` : 'All measured targets PASS.');
 }

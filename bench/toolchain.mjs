@@ -34,7 +34,11 @@ try {
   // Make sure both are there (cold on a fresh machine), then time the warm path.
   timed(process.execPath, [cli, 'toolchain', 'install', 'llama', '--json'], { WHITTLE_CACHE: cache, WHITTLE_HOME: home });
   timed(process.execPath, [cli, 'toolchain', 'install', 'python', '--fixtures', '--json'], { WHITTLE_CACHE: cache, WHITTLE_HOME: home });
-  const warm = [0, 1, 2].map(() => timed(process.execPath, [cli, 'toolchain', 'install', 'llama', '--json'], { WHITTLE_CACHE: cache, WHITTLE_HOME: home }).s + timed(process.execPath, [cli, 'toolchain', 'install', 'python', '--fixtures', '--json'], { WHITTLE_CACHE: cache, WHITTLE_HOME: home }).s);
+  const warm = [0, 1, 2].map(
+    () =>
+      timed(process.execPath, [cli, 'toolchain', 'install', 'llama', '--json'], { WHITTLE_CACHE: cache, WHITTLE_HOME: home }).s +
+      timed(process.execPath, [cli, 'toolchain', 'install', 'python', '--fixtures', '--json'], { WHITTLE_CACHE: cache, WHITTLE_HOME: home }).s,
+  );
   results.setup = { seconds: warm.sort((a, b) => a - b)[1], target: 60 };
 
   // Env from a warm uv cache: a fresh cache folder that shares only uv's download cache and the uv binary.
@@ -44,7 +48,12 @@ try {
   symlinkSync(join(cache, 'uv'), join(fresh, 'uv'));
   const ours = timed(process.execPath, [cli, 'toolchain', 'install', 'python', '--json'], { WHITTLE_CACHE: fresh, WHITTLE_HOME: home });
   const uv = JSON.parse(timed(process.execPath, [cli, 'toolchain', 'uv', '--json'], { WHITTLE_CACHE: fresh, WHITTLE_HOME: home }).stdout).path;
-  const bare = timed(uv, ['sync', '--frozen', '--no-install-project', '--project', join(root, 'resources', 'python'), '--python-preference', 'system'], { UV_CACHE_DIR: join(cache, 'uv-cache'), UV_PROJECT_ENVIRONMENT: join(home, 'bare-venv'), UV_NO_PROGRESS: '1' }, home);
+  const bare = timed(
+    uv,
+    ['sync', '--frozen', '--no-install-project', '--project', join(root, 'resources', 'python'), '--python-preference', 'system'],
+    { UV_CACHE_DIR: join(cache, 'uv-cache'), UV_PROJECT_ENVIRONMENT: join(home, 'bare-venv'), UV_NO_PROGRESS: '1' },
+    home,
+  );
   const verify = JSON.parse(ours.stdout).result.verifySeconds;
   results.env = { oursSeconds: ours.s, verifySeconds: verify, uvSyncSeconds: bare.s, ratio: ours.s / bare.s, ratioWithoutVerify: (ours.s - verify) / bare.s };
 
@@ -54,8 +63,34 @@ try {
     const src = join(home, 'src');
     timed('git', ['clone', '--quiet', join(root, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle'), src]);
     const t0 = process.hrtime.bigint();
-    timed('cmake', ['-S', src, '-B', join(src, 'build'), '-DCMAKE_BUILD_TYPE=Release', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=OFF', '-DGGML_NATIVE=OFF', '-DBUILD_SHARED_LIBS=OFF', ...(existsSync('/usr/bin/ninja') ? ['-G', 'Ninja'] : [])]);
-    timed('cmake', ['--build', join(src, 'build'), '-j', String(cpus().length), '--target', 'llama-quantize', 'llama-imatrix', 'llama-perplexity', 'llama-bench', 'llama-finetune', 'llama-export-lora', 'llama-gguf-split']);
+    timed('cmake', [
+      '-S',
+      src,
+      '-B',
+      join(src, 'build'),
+      '-DCMAKE_BUILD_TYPE=Release',
+      '-DLLAMA_CURL=OFF',
+      '-DLLAMA_OPENSSL=OFF',
+      '-DLLAMA_BUILD_TESTS=OFF',
+      '-DLLAMA_BUILD_SERVER=OFF',
+      '-DGGML_NATIVE=OFF',
+      '-DBUILD_SHARED_LIBS=OFF',
+      ...(existsSync('/usr/bin/ninja') ? ['-G', 'Ninja'] : []),
+    ]);
+    timed('cmake', [
+      '--build',
+      join(src, 'build'),
+      '-j',
+      String(cpus().length),
+      '--target',
+      'llama-quantize',
+      'llama-imatrix',
+      'llama-perplexity',
+      'llama-bench',
+      'llama-finetune',
+      'llama-export-lora',
+      'llama-gguf-split',
+    ]);
     const bareTools = Number(process.hrtime.bigint() - t0) / 1e9;
     results.tools = { oursSeconds: t.s, cmakeSeconds: bareTools, ratio: t.s / bareTools };
   }
@@ -65,7 +100,14 @@ try {
 
 if (opts.json) console.log(JSON.stringify(results, null, 2));
 else {
-  console.log(`setup (warm, median of 3)  ${results.setup.seconds.toFixed(1)} s  (target < ${results.setup.target} s) ${results.setup.seconds < results.setup.target ? 'PASS' : 'FAIL'}`);
-  console.log(`python env (warm uv cache) ours ${results.env.oursSeconds.toFixed(1)} s vs uv sync ${results.env.uvSyncSeconds.toFixed(1)} s  ratio ${results.env.ratio.toFixed(2)}; without our import check (${results.env.verifySeconds} s) ${results.env.ratioWithoutVerify.toFixed(2)}`);
-  if (results.tools) console.log(`llama.cpp tools (cold)     ours ${results.tools.oursSeconds.toFixed(0)} s vs cmake ${results.tools.cmakeSeconds.toFixed(0)} s  ratio ${results.tools.ratio.toFixed(2)}`);
+  console.log(
+    `setup (warm, median of 3)  ${results.setup.seconds.toFixed(1)} s  (target < ${results.setup.target} s) ${results.setup.seconds < results.setup.target ? 'PASS' : 'FAIL'}`,
+  );
+  console.log(
+    `python env (warm uv cache) ours ${results.env.oursSeconds.toFixed(1)} s vs uv sync ${results.env.uvSyncSeconds.toFixed(1)} s  ratio ${results.env.ratio.toFixed(2)}; without our import check (${results.env.verifySeconds} s) ${results.env.ratioWithoutVerify.toFixed(2)}`,
+  );
+  if (results.tools)
+    console.log(
+      `llama.cpp tools (cold)     ours ${results.tools.oursSeconds.toFixed(0)} s vs cmake ${results.tools.cmakeSeconds.toFixed(0)} s  ratio ${results.tools.ratio.toFixed(2)}`,
+    );
 }

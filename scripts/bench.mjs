@@ -5,7 +5,9 @@ import { join } from 'node:path';
 
 const dir = join(import.meta.dirname, '..', 'bench');
 const [name, ...args] = process.argv.slice(2);
-const available = readdirSync(dir).filter((f) => f.endsWith('.mjs')).map((f) => f.replace(/\.mjs$/, ''));
+const available = readdirSync(dir)
+  .filter((f) => f.endsWith('.mjs'))
+  .map((f) => f.replace(/\.mjs$/, ''));
 if (!name || !existsSync(join(dir, `${name}.mjs`))) {
   console.error(`${name ? `No benchmark "${name}". ` : ''}Benchmarks: ${available.join(', ')}\nUsage: npm run bench -- <name> [--json]`);
   process.exit(name ? 1 : 0);

@@ -12,7 +12,11 @@ const backend = i > 0 ? process.argv[i + 1] : process.platform === 'darwin' ? 'm
 const stage = join(root, 'build', 'toolchains');
 
 function whittle(args) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'whittle.js'), ...args, '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'whittle.js'), ...args, '--json'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
     console.error(`whittle ${args.join(' ')} failed:\n${r.stdout}`);
     process.exit(1);

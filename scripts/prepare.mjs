@@ -17,6 +17,10 @@ if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD || !existsSync(installer)) process
 const fetch = spawnSync(process.execPath, [installer], { cwd: root, encoding: 'utf8', timeout: 300_000 });
 if (fetch.status === 0) console.log('whittle: Electron binary ready; `npm start` opens the desktop app.');
 else {
-  const why = `${fetch.stderr ?? ''}`.split('\n').find((l) => /Error|error/.test(l))?.trim() ?? 'download failed';
+  const why =
+    `${fetch.stderr ?? ''}`
+      .split('\n')
+      .find((l) => /Error|error/.test(l))
+      ?.trim() ?? 'download failed';
   console.log(`whittle: Electron's binary could not be downloaded (${why}); \`npm start\` runs web mode. Retry later with \`npx install-electron\`.`);
 }

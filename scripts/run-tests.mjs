@@ -44,16 +44,34 @@ if (wanted.includes('integration') || wanted.includes('e2e')) {
       process.exit(1);
     }
     const result = JSON.parse(built.stdout).result;
-    console.log(`toolchain: ${component} ${result.reused ? 'reused' : `built in ${result.buildSeconds} s`} (${result.dir}); setup took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `toolchain: ${component} ${result.reused ? 'reused' : `built in ${result.buildSeconds} s`} (${result.dir}); setup took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   rmSync(home, { recursive: true, force: true });
 }
 
 // One file at a time: integration tests run real llama.cpp and Chromium on a 2-core machine.
-const args = ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=600000", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=./scripts/summary-reporter.mjs", "--test-reporter-destination=stdout", ...extra, ...files];
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=1',
+  '--test-timeout=600000',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/summary-reporter.mjs',
+  '--test-reporter-destination=stdout',
+  ...extra,
+  ...files,
+];
 // The fake Hub and servers the tests start listen on loopback: a developer's proxy must not see that traffic
 // (tests of proxying set their own variables).
 const loopback = '127.0.0.1,localhost,::1';
 const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, loopback].filter(Boolean).join(',');
-const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', WHITTLE_CACHE: cache, NO_PROXY: noProxy, no_proxy: noProxy } });
+const r = spawnSync(process.execPath, args, {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'test', WHITTLE_CACHE: cache, NO_PROXY: noProxy, no_proxy: noProxy },
+});
 process.exit(r.status ?? 1);

@@ -20,7 +20,11 @@ const electron = electronBinary();
 const [cmd, args, why] =
   electron && hasDisplay
     ? [electron, [root], 'Electron']
-    : [process.execPath, [join(root, 'bin', 'whittle.js'), 'serve', '--open', ...process.argv.slice(2)], electron ? 'web mode (no display for Electron)' : 'web mode (no Electron binary installed)'];
+    : [
+        process.execPath,
+        [join(root, 'bin', 'whittle.js'), 'serve', '--open', ...process.argv.slice(2)],
+        electron ? 'web mode (no display for Electron)' : 'web mode (no Electron binary installed)',
+      ];
 console.error(`Starting Whittle: ${why}`);
 const child = spawn(cmd, args, { stdio: 'inherit', cwd: root });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

@@ -74,7 +74,12 @@ export const ReplyRequest = z
     columns: z.array(z.number().int().min(0).max(3)).min(1).max(4),
     /** Other columns' replies (message ids) copied first into the new branch (a regenerated column keeps them). */
     keep: z.array(z.string().min(1)).max(4).default([]),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
   })
   .strict();
 export type ReplyRequest = z.infer<typeof ReplyRequest>;
@@ -91,7 +96,11 @@ export const ExportConversationRequest = z
     /** Whose replies go into the assistant turns. */
     column: z.number().int().min(0).max(3).default(0),
     /** Dataset name (file name without .jsonl); appended to when it exists. */
-    dataset: z.string().min(1).max(100).regex(/^[\w. -]+$/, 'letters, digits, space, dot, dash and underscore only'),
+    dataset: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[\w. -]+$/, 'letters, digits, space, dot, dash and underscore only'),
   })
   .strict();
 export type ExportConversationRequest = z.infer<typeof ExportConversationRequest>;
@@ -146,7 +155,9 @@ export interface ExportReport {
 }
 
 const nonEmpty = z.string().refine((s) => s.trim() !== '', 'empty content');
-const FineTuneToolCall = z.object({ id: z.string().min(1), type: z.literal('function'), function: z.object({ name: z.string().min(1), arguments: z.string() }).strict() }).strict();
+const FineTuneToolCall = z
+  .object({ id: z.string().min(1), type: z.literal('function'), function: z.object({ name: z.string().min(1), arguments: z.string() }).strict() })
+  .strict();
 /** One message of an OpenAI chat fine-tuning row. */
 export const FineTuneMessage = z.discriminatedUnion('role', [
   z.object({ role: z.literal('system'), content: nonEmpty }).strict(),

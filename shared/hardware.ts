@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobKind } from './job-kind';
 
 export const DiskInfo = z.object({
   mount: z.string(),
@@ -48,3 +49,13 @@ export const SystemReport = z.object({
   runtime: z.object({ node: z.string(), v8: z.string(), electron: z.string().nullable() }),
 });
 export type SystemReport = z.infer<typeof SystemReport>;
+
+export const SystemReportInput = z.object({}).strict();
+
+export const systemReportJob = jobKind({
+  kind: 'system-report',
+  title: 'System report',
+  input: SystemReportInput.default({}),
+  result: SystemReport,
+  produces: ['system-report'],
+});

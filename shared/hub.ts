@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobKind } from './job-kind';
 
 export const HUB_LIBRARIES = ['gguf', 'onnx', 'transformers'] as const;
 export const HUB_SORTS = ['downloads', 'likes', 'lastModified', 'trendingScore'] as const;
@@ -108,3 +109,26 @@ export const CatalogEntry = z.object({
   onnx: z.object({ repo: z.string(), folder: z.string().nullable(), approxSizeBytes: z.number() }).nullable(),
 });
 export type CatalogEntry = z.infer<typeof CatalogEntry>;
+
+/** A download either fetched the files or found them all in the user's Hugging Face cache (`reusedHfCache`: where). */
+export const DownloadModelResult = z.union([
+  z.object({
+    name: z.string(),
+    repo: z.string(),
+    commit: z.string(),
+    files: z.array(z.string()),
+    bytes: z.number(),
+    seconds: z.number(),
+    averageBytesPerSecond: z.number().nullable(),
+  }),
+  z.object({ name: z.string(), repo: z.string(), commit: z.string(), bytesDownloaded: z.literal(0), reusedHfCache: z.string() }),
+]);
+
+export const modelDownloadJob = jobKind({
+  kind: 'model.download',
+  title: 'Download model',
+  input: DownloadModelInput,
+  result: DownloadModelResult,
+  produces: ['model'],
+  resumable: true,
+});

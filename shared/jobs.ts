@@ -1,7 +1,4 @@
 import { z } from 'zod';
-import { DownloadModelInput } from './hub';
-import { ConvertModelInput, ImportModelInput, InspectPathInput } from './models';
-import { ToolchainInstallInput } from './toolchain';
 
 /** `paused` is only reachable by resumable kinds (downloads): not running, not final, resumed in place. */
 export const JOB_STATES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
@@ -11,39 +8,9 @@ export type JobState = z.infer<typeof JobState>;
 export const FINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
 export const isFinalJobState = (s: JobState): boolean => FINAL_JOB_STATES.includes(s);
 
-/** Inputs per job kind. Later capabilities add their kinds here. */
-export const SystemReportInput = z.object({}).strict();
-export const TestSleepInput = z
-  .object({
-    seconds: z.number().positive().max(3600),
-    steps: z.number().int().min(1).max(10_000).default(10),
-    heavy: z.boolean().default(true),
-    failAt: z.number().int().min(1).optional(),
-    /** Reports `loss` and `throughput` metrics at every step. */
-    metrics: z.boolean().optional(),
-    /** Sends this many `sample` rows at the first step (committed only if the job succeeds). */
-    rows: z.number().int().min(0).max(100_000).optional(),
-  })
-  .strict();
-
-/**
- * Optional on every job: a running job still going after this many seconds fails ("timed out after N s"), its
- * worker process tree is killed and its staging folder removed. The runner keeps it in the job's input JSON.
- */
-export const JobTimeoutSeconds = z.number().positive().max(7 * 24 * 3600);
-
-export const StartJobRequest = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('system-report'), input: SystemReportInput.default({}), timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
-  z.object({ kind: z.literal('test.sleep'), input: TestSleepInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
-  z.object({ kind: z.literal('model.import'), input: ImportModelInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
-  z.object({ kind: z.literal('model.inspect'), input: InspectPathInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
-  z.object({ kind: z.literal('model.download'), input: DownloadModelInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
-  z.object({ kind: z.literal('toolchain.install'), input: ToolchainInstallInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
-  z.object({ kind: z.literal('model.convert'), input: ConvertModelInput, timeoutSeconds: JobTimeoutSeconds.optional() }).strict(),
-]);
-export type StartJobRequest = z.infer<typeof StartJobRequest>;
-export type JobKind = StartJobRequest['kind'];
-export type JobInput<K extends JobKind> = Extract<StartJobRequest, { kind: K }>['input'];
+export { JobTimeoutSeconds } from './job-kind';
+export { JOB_KINDS, StartJobRequest, RESUMABLE_JOB_KINDS, isJobKind, jobContract, jobKindTitle, kindsProducing } from './job-kinds';
+export type { JobContract, JobKind, JobInput, JobResult, StartJobRequestInput } from './job-kinds';
 
 export const JobProgress = z.object({
   /** 0..1, or null when the amount of work is unknown. */
@@ -62,6 +29,8 @@ export const JobRecord = z.object({
   error: z.string().nullable(),
   heavy: z.boolean(),
   device: z.string(),
+  /** Memory the job declared it needs on its device (bytes): it starts only when that fits beside loaded models. */
+  needsBytes: z.number().nullable().default(null),
   retryOf: z.string().nullable(),
   createdAt: z.number(),
   startedAt: z.number().nullable(),
@@ -93,9 +62,7 @@ export const ListJobsRequest = z
 export type ListJobsRequest = z.infer<typeof ListJobsRequest>;
 
 export const JobIdRequest = z.object({ id: z.string().min(1) }).strict();
-export const JobLogRequest = z
-  .object({ id: z.string().min(1), tailLines: z.number().int().min(1).max(1_000_000).default(5000) })
-  .strict();
+export const JobLogRequest = z.object({ id: z.string().min(1), tailLines: z.number().int().min(1).max(1_000_000).default(5000) }).strict();
 
 /** One point of a job's metric series (a loss curve, a throughput): `step` orders points within a series when set. */
 export const JobMetric = z.object({
@@ -109,9 +76,7 @@ export const JobMetric = z.object({
 export type JobMetric = z.infer<typeof JobMetric>;
 
 /** A job's metrics in the order they were reported; `name` picks one series, `sinceStep` only points with a larger step. */
-export const JobMetricsRequest = z
-  .object({ id: z.string().min(1), name: z.string().min(1).optional(), sinceStep: z.number().int().optional() })
-  .strict();
+export const JobMetricsRequest = z.object({ id: z.string().min(1), name: z.string().min(1).optional(), sinceStep: z.number().int().optional() }).strict();
 export type JobMetricsRequest = z.infer<typeof JobMetricsRequest>;
 
 /** A page of a succeeded job's rows of one kind; `cursor` is the previous page's `nextCursor` (none for the first page). */

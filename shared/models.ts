@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobKind } from './job-kind';
 
 export const MODEL_FORMATS = ['gguf', 'onnx', 'hf'] as const;
 export const ModelFormat = z.enum(MODEL_FORMATS);
@@ -193,7 +194,15 @@ export interface RemoveModelResult {
 }
 
 export const MemoryFitRequest = z
-  .object({ id: z.string().min(1), contextSize: z.number().int().min(128).max(1 << 21).default(4096) })
+  .object({
+    id: z.string().min(1),
+    contextSize: z
+      .number()
+      .int()
+      .min(128)
+      .max(1 << 21)
+      .default(4096),
+  })
   .strict();
 export type MemoryFitRequest = z.infer<typeof MemoryFitRequest>;
 
@@ -226,3 +235,26 @@ export const HfCacheEntry = z.object({
   modelId: z.string().nullable(),
 });
 export type HfCacheEntry = z.infer<typeof HfCacheEntry>;
+
+export const modelImportJob = jobKind({
+  kind: 'model.import',
+  title: 'Import model',
+  input: ImportModelInput,
+  result: z.object({ name: z.string(), sha256: z.string(), sizeBytes: z.number(), source: ModelSource }),
+  produces: ['model'],
+});
+
+export const modelInspectJob = jobKind({
+  kind: 'model.inspect',
+  title: 'Inspect model',
+  input: InspectPathInput,
+  result: z.object({ entry: z.string(), files: z.array(z.string()), sha256: z.string().nullable(), inspection: ModelInspection }),
+});
+
+export const modelConvertJob = jobKind({
+  kind: 'model.convert',
+  title: 'Convert model',
+  input: ConvertModelInput,
+  result: z.object({ name: z.string(), outtype: z.enum(GGUF_OUTTYPES), sizeBytes: z.number(), tensors: z.number().nullable() }),
+  produces: ['model'],
+});

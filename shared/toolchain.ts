@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobKind } from './job-kind';
 
 export const TOOLCHAIN_COMPONENTS = ['llama', 'python'] as const;
 export const ToolchainComponent = z.enum(TOOLCHAIN_COMPONENTS);
@@ -66,3 +67,11 @@ export interface ToolchainStatus {
   /** ONNX Runtime execution providers of the Python env (null: not installed or not checked). */
   pythonProviders: string[] | null;
 }
+
+/** The toolchain's manifest (versions, tools, build time) follows these fields. */
+export const toolchainInstallJob = jobKind({
+  kind: 'toolchain.install',
+  title: 'Install toolchain',
+  input: ToolchainInstallInput,
+  result: z.looseObject({ component: ToolchainComponent, dir: z.string(), reused: z.boolean() }),
+});

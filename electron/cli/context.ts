@@ -10,11 +10,18 @@ export interface GlobalOptions {
 
 export function openEngine(host: 'cli' | 'server' = 'cli'): Promise<Engine> {
   // The server is long-lived, so it picks up downloads a crash or reboot interrupted; a CLI command only runs its own jobs.
-  return startEngine({ dataDir: defaultDataDir(), host, version: paths.version, worker: paths.worker, testJobs: testJobsEnabled(), resumeInterrupted: host === 'server' });
+  return startEngine({
+    dataDir: defaultDataDir(),
+    host,
+    version: paths.version,
+    worker: paths.worker,
+    testJobs: testJobsEnabled(),
+    resumeInterrupted: host === 'server',
+  });
 }
 
 /** Runs a command body with an engine and always closes it, so the CLI never leaves jobs marked running. */
-export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+export async function withEngine<T>(fn: (engine: Engine) => T | Promise<T>): Promise<T> {
   const engine = await openEngine();
   const stop = (): void => void engine.close().then(() => process.exit(130));
   process.once('SIGINT', stop);
@@ -33,7 +40,10 @@ export function printJson(value: unknown): void {
 }
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }

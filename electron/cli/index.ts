@@ -11,7 +11,9 @@ import { CliError, paths } from './context';
 
 const program = new Command()
   .name('whittle')
-  .description('Whittle: pull, quantize, chat-test, fine-tune, evaluate and package small language models.\nData dir: WHITTLE_HOME or the platform app data dir.')
+  .description(
+    'Whittle: pull, quantize, chat-test, fine-tune, evaluate and package small language models.\nData dir: WHITTLE_HOME or the platform app data dir.',
+  )
   .version(paths.version)
   .showHelpAfterError()
   .exitOverride();

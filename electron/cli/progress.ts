@@ -4,9 +4,13 @@ import type { Engine } from '../engine';
 
 /** Waits for a job to end, drawing a progress bar on a terminal (nothing when --json or not a TTY). */
 export async function waitForJob(engine: Engine, id: string, opts: { bar: boolean; title: string }): Promise<JobRecord> {
-  const bar = opts.bar && process.stderr.isTTY
-    ? new SingleBar({ format: `${opts.title} [{bar}] {percentage}% | {message}`, stream: process.stderr, hideCursor: true, clearOnComplete: false }, undefined)
-    : null;
+  const bar =
+    opts.bar && process.stderr.isTTY
+      ? new SingleBar(
+          { format: `${opts.title} [{bar}] {percentage}% | {message}`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
+          undefined,
+        )
+      : null;
   bar?.start(100, 0, { message: 'Queued' });
   const abort = new AbortController();
   try {

@@ -1,11 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AppInfo } from '../../shared/app-info';
+import { RESUMABLE_JOB_KINDS } from '../../shared/jobs';
 import type { EngineApi } from '../../shared/api/engine-api';
 import { createEngineApi } from './api/engine-api';
 import { JobEventBus } from './jobs/event-bus';
 import { fileSecretStore, resolveHubToken, type SecretStore } from './hub/token-store';
-import { RESUMABLE_KINDS, specFor } from './jobs/kind-specs';
+import { deviceCapacity } from './jobs/device-capacity';
+import { jobKindDef } from './jobs/registry';
+import { SystemReport } from '../../shared/hardware';
+import { DeviceLedger } from './store/device-ledger';
 import { JobRunner, type WorkerEntry } from './jobs/runner';
 import { ModelLibrary } from './models/library';
 import { ModelManager } from './inference/model-manager';
@@ -49,6 +53,10 @@ export interface Engine {
   runner: JobRunner;
   bus: JobEventBus;
   inference: ModelManager;
+  /** Memory loaded models hold per device, shared with every engine on this data dir. */
+  ledger: DeviceLedger;
+  /** This engine's id in the engines table: owns its jobs and leases. */
+  ownerToken: string;
   /** The host plugs in how /v1 is served (whittle serve: a switch; Electron: its own HTTP server). */
   server: { current: ServerControl | null };
   close(): Promise<void>;
@@ -74,6 +82,12 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
   engines.register(ownerToken, process.pid, config.host);
 
   const secrets = config.secretStore ?? fileSecretStore(config.dataDir);
+  const ledger = new DeviceLedger(db);
+  const gpuVram = (): (number | null)[] => {
+    const [report] = jobs.list({ kind: 'system-report', states: ['succeeded'], limit: 1 });
+    const parsed = SystemReport.safeParse(report?.result);
+    return parsed.success ? parsed.data.llama.gpus.map((g) => g.vramBytes) : [];
+  };
   const runner = new JobRunner({
     db,
     jobs,
@@ -83,12 +97,14 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
     worker: config.worker,
     ownerToken,
     testJobs: config.testJobs ?? false,
+    ledger,
+    capacity: (device) => deviceCapacity(device, gpuVram),
     // The token reaches download workers through their environment only: never a job's input, log or the database.
-    workerEnv: (kind) => (specFor(kind).hubToken ? { HF_TOKEN: resolveHubToken(process.env, secrets).token ?? undefined } : {}),
+    workerEnv: (kind) => (jobKindDef(kind).hubToken ? { HF_TOKEN: resolveHubToken(process.env, secrets).token ?? undefined } : {}),
   });
   await runner.recoverOrphans(engines.sweep(isPidAlive, ENGINE_STALE_MS));
   if (config.resumeInterrupted) {
-    for (const job of jobs.interruptedSince(RESUMABLE_KINDS, Date.now() - RESUME_WINDOW_MS)) runner.resume(job.id);
+    for (const job of jobs.interruptedSince(RESUMABLE_JOB_KINDS, Date.now() - RESUME_WINDOW_MS)) runner.resume(job.id);
   }
   const library = new ModelLibrary(artifacts, config.dataDir);
 
@@ -102,10 +118,33 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
     testJobs: config.testJobs ?? false,
   };
   const reveal = config.reveal ?? (async (path: string) => void (await import('open')).default(dirname(path)));
-  const inference = new ModelManager(library, config.modelHost ?? { script: join(dirname(config.worker.script), 'model-host.js'), execArgv: config.worker.execArgv });
+  const inference = new ModelManager(
+    library,
+    config.modelHost ?? { script: join(dirname(config.worker.script), 'model-host.js'), execArgv: config.worker.execArgv },
+    {
+      ledger,
+      ownerToken,
+      capacity: (device) => deviceCapacity(device, gpuVram),
+      released: () => runner.pump(),
+    },
+  );
   const conversations = new ConversationsStore(db);
   const server: { current: ServerControl | null } = { current: null };
-  const api = createEngineApi({ info, jobs, artifacts, runner, bus, library, secrets, reveal, inference, conversations, dataDir: config.dataDir, settings, server });
+  const api = createEngineApi({
+    info,
+    jobs,
+    artifacts,
+    runner,
+    bus,
+    library,
+    secrets,
+    reveal,
+    inference,
+    conversations,
+    dataDir: config.dataDir,
+    settings,
+    server,
+  });
 
   let seen = jobs.now();
   let ticks = 0;
@@ -126,9 +165,10 @@ export async function startEngine(config: EngineConfig): Promise<Engine> {
       clearInterval(poll);
       await inference.close();
       await runner.shutdown();
+      ledger.releaseOwner(ownerToken);
       engines.unregister(ownerToken);
       db.close();
     })());
 
-  return { api, config, db, jobs, artifacts, settings, library, runner, bus, inference, server, close };
+  return { api, config, db, jobs, artifacts, settings, library, runner, bus, inference, ledger, ownerToken, server, close };
 }

@@ -1,17 +1,20 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, shell } from 'electron';
-import { createIPCHandler } from 'trpc-electron/main';
-import { appRouter } from '../../shared/api/router';
-import { startEngine, type Engine } from '../engine';
+import { app, BrowserWindow, dialog, ipcMain, shell, type IpcMainEvent, type MessageBoxOptions } from 'electron';
+import { ELECTRON_TRPC_CHANNEL } from 'trpc-electron/main';
 import { defaultDataDir, testJobsEnabled } from '../engine/config';
 import { hostPaths } from '../engine/host-paths';
-import { startHttpServer, type RunningServer } from '../engine/server/http-server';
 import { fileSecretStore } from '../engine/hub/token-store';
+import type { HostStartConfig } from '../engine-host/protocol';
+import { EngineHostError, startEngineHost, type RunningEngineHost } from './engine-host-process';
+import { EngineRelay } from './engine-relay';
 import { keychainSecretStore } from './keychain-store';
 import { hardenApp } from './security';
+import { shellServices, type ShellServices } from './shell-services';
+import { launchUtilityHost } from './utility-host';
 
 const paths = hostPaths(__dirname);
+const engineHostScript = join(__dirname, 'engine-host.js');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
 const rendererIndex = join(paths.rendererDir, 'index.html');
 const rendererOrigin = devServerUrl ? new URL(devServerUrl).origin : null;
@@ -21,10 +24,16 @@ function isOwnUrl(url: string): boolean {
   return url.split('#')[0] === pathToFileURL(rendererIndex).href;
 }
 
-let engine: Engine | null = null;
+/** The engine runs in a utility process (electron/engine-host); the window's tRPC calls reach it through this relay. */
+const relay = new EngineRelay();
+let engine: RunningEngineHost | null = null;
+let booting: Promise<void> | null = null;
+let win: BrowserWindow | null = null;
+let quitting = false;
+let readyToQuit = false;
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
+  const window = new BrowserWindow({
     width: 1280,
     height: 820,
     minWidth: 900,
@@ -41,10 +50,84 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
-  win.once('ready-to-show', () => win.show());
-  if (devServerUrl) void win.loadURL(devServerUrl);
-  else void win.loadFile(rendererIndex);
-  return win;
+  const id = window.webContents.id;
+  // A new document starts its tRPC ids afresh: the old one's calls and subscriptions end with its connection.
+  window.webContents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) relay.forget(id);
+  });
+  window.webContents.on('render-process-gone', () => relay.forget(id));
+  window.webContents.once('destroyed', () => relay.forget(id));
+  window.once('ready-to-show', () => window.show());
+  if (devServerUrl) void window.loadURL(devServerUrl);
+  else void window.loadFile(rendererIndex);
+  return window;
+}
+
+function onIpc(event: IpcMainEvent, message: unknown): void {
+  const frame = event.senderFrame;
+  // Only our own page's top frame may call the engine; the engine validates every payload against its schema.
+  if (!frame || frame.parent !== null || !isOwnUrl(frame.url)) {
+    console.warn(`Whittle: ignoring IPC from an unexpected frame: ${frame?.url ?? '(gone)'}`);
+    return;
+  }
+  const sender = event.sender;
+  relay.handle({ key: sender.id, send: (m) => void (!sender.isDestroyed() && sender.send(ELECTRON_TRPC_CHANNEL, m)) }, message);
+}
+
+function hostEnv(): Record<string, string> {
+  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  // Job workers (Python scripts, prebuilt llama.cpp tools, uv) find the extra resources through this.
+  if (app.isPackaged && !env.WHITTLE_RESOURCES) env.WHITTLE_RESOURCES = process.resourcesPath;
+  return env;
+}
+
+function bootEngine(config: HostStartConfig, services: ShellServices): Promise<void> {
+  relay.starting();
+  return (booting = startEngineHost({ launch: () => launchUtilityHost(engineHostScript, hostEnv()), config, services }).then(
+    (running) => {
+      engine = running;
+      relay.connect(running);
+      void running.exited.then((stopped) => {
+        if (engine === running) engine = null;
+        if (!stopped.expected) void engineDown(stopped.reason, stopped.output, config, services);
+      });
+    },
+    (err: unknown) => {
+      const stopped = err instanceof EngineHostError ? err.stopped : null;
+      void engineDown(stopped?.reason ?? String(err), stopped?.output ?? '', config, services);
+    },
+  ));
+}
+
+/** The engine died or could not start: the window stays, the error is shown, and the user may restart it. */
+async function engineDown(reason: string, output: string, config: HostStartConfig, services: ShellServices): Promise<void> {
+  relay.disconnect(reason);
+  if (quitting) return;
+  console.error(`Whittle: ${reason}${output ? `\n${output}` : ''}`);
+  const options: MessageBoxOptions = {
+    type: 'error',
+    title: 'Whittle',
+    message: reason,
+    detail: [
+      'Jobs that were running are marked interrupted; downloads resume when the engine starts again.',
+      output && `Last output:\n${output.split('\n').slice(-12).join('\n')}`,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+    buttons: ['Restart the engine', 'Quit Whittle'],
+    defaultId: 0,
+    cancelId: 1,
+    noLink: true,
+  };
+  const { response } = win && !win.isDestroyed() ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options);
+  if (quitting) return;
+  if (response !== 0) {
+    app.quit();
+    return;
+  }
+  await bootEngine(config, services);
+  // The page's subscriptions belonged to the engine that died: a fresh page subscribes to the new one.
+  if (engine && win && !win.isDestroyed()) win.webContents.reload();
 }
 
 async function main(): Promise<void> {
@@ -54,62 +137,45 @@ async function main(): Promise<void> {
   }
   await app.whenReady();
   hardenApp(isOwnUrl, { devServer: devServerUrl !== undefined && !app.isPackaged });
-  // Job workers (Python scripts, prebuilt llama.cpp tools, uv) find the extra resources through this.
-  if (app.isPackaged && !process.env.WHITTLE_RESOURCES) process.env.WHITTLE_RESOURCES = process.resourcesPath;
-  try {
-    const dataDir = defaultDataDir();
-    engine = await startEngine({
-      dataDir,
-      host: 'electron',
-      version: paths.version,
-      worker: paths.worker,
-      testJobs: testJobsEnabled(),
-      secretStore: keychainSecretStore(dataDir, fileSecretStore(dataDir)),
-      resumeInterrupted: true,
-      reveal: async (path) => shell.showItemInFolder(path),
-    });
-  } catch (err) {
-    dialog.showErrorBox('Whittle could not start', err instanceof Error ? err.message : String(err));
-    app.exit(1);
-    return;
-  }
-  const api = engine.api;
-  // The OpenAI-compatible API: the app runs its own HTTP server on 127.0.0.1 when the user starts it (Chat → API server).
-  let http: RunningServer | null = null;
-  engine.server.current = {
-    url: () => http?.url ?? null,
-    async start() {
-      http ??= await startHttpServer(api, { host: '127.0.0.1', port: 8741, rendererDir: null }).catch(() => startHttpServer(api, { host: '127.0.0.1', port: 0, rendererDir: null }));
-    },
-    async stop() {
-      await http?.close();
-      http = null;
-    },
+  const dataDir = defaultDataDir();
+  const config: HostStartConfig = {
+    dataDir,
+    version: paths.version,
+    worker: paths.worker,
+    testJobs: testJobsEnabled(),
+    resumeInterrupted: true,
+    apiPort: 8741,
   };
-  const win = createWindow();
-  createIPCHandler({
-    router: appRouter,
-    windows: [win],
-    // Every IPC request is checked to come from our own renderer; tRPC validates its payload against the schema.
-    createContext: async ({ event }) => {
-      const from = event.senderFrame?.url ?? '';
-      if (!isOwnUrl(from)) throw new Error(`IPC from an unexpected frame: ${from}`);
-      return { api };
-    },
+  const services = shellServices({
+    // safeStorage is usable only once the app is ready.
+    secrets: keychainSecretStore(dataDir, fileSecretStore(dataDir)),
+    reveal: (path) => shell.showItemInFolder(path),
   });
+  ipcMain.on(ELECTRON_TRPC_CHANNEL, onIpc);
+  void bootEngine(config, services);
+  win = createWindow();
   app.on('second-instance', () => {
+    if (!win || win.isDestroyed()) return;
     if (win.isMinimized()) win.restore();
     win.focus();
   });
 }
 
 app.on('window-all-closed', () => app.quit());
+// Quitting waits for the engine to shut down, so its running jobs end as interrupted rather than orphaned.
 app.on('before-quit', (event) => {
-  if (!engine) return;
+  if (readyToQuit) return;
   event.preventDefault();
-  const closing = engine;
-  engine = null;
-  void closing.close().finally(() => app.quit());
+  if (quitting) return;
+  quitting = true;
+  relay.close();
+  void (async () => {
+    await booting;
+    await engine?.stop();
+  })().finally(() => {
+    readyToQuit = true;
+    app.quit();
+  });
 });
 
 void main();

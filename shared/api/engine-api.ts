@@ -4,9 +4,51 @@ import type { SystemReport } from '../hardware';
 import type { CatalogEntry, DownloadModelInput, HubModelDetails, HubModelSummary, HubSearchRequest, HubTokenStatus, PullRequest } from '../hub';
 import type { JobEvent, JobLogTail, JobMetric, JobMetricsRequest, JobRecord, JobRowsPage, JobRowsRequest, ListJobsRequest, StartJobRequest } from '../jobs';
 import type { ToolchainInstallInput, ToolchainStatus } from '../toolchain';
-import type { AddMessageRequest, Conversation, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ExportConversationRequest, ExportResult, ReplyEvent, ReplyRequest, UpdateConversationRequest } from '../chat';
-import type { ChatRequest, CompletionRequest, EmbeddingRequest, GenerationEvent, GenerationResult, LoadedModel, LoadModelRequest, OpenAiSettings, ServerInfo, UpdateOpenAiSettings } from '../inference';
-import type { ConvertModelInput, HfCacheEntry, ImportModelInput, LibraryModel, ListModelsRequest, MemoryFit, MemoryFitRequest, RemoveModelRequest, RemoveModelResult, TrustModelCodeRequest, UpdateModelRequest } from '../models';
+import type {
+  AddMessageRequest,
+  Conversation,
+  ConversationMessage,
+  ConversationWithMessages,
+  CreateConversationRequest,
+  ExportConversationRequest,
+  ExportResult,
+  ReplyEvent,
+  ReplyRequest,
+  UpdateConversationRequest,
+} from '../chat';
+import type {
+  ApplyTemplateRequest,
+  ApplyTemplateResult,
+  ChatRequest,
+  CompletionRequest,
+  EmbeddingRequest,
+  GenerationEvent,
+  GenerationResult,
+  InferenceCapability,
+  LoadedModel,
+  LoadModelRequest,
+  OpenAiSettings,
+  PerplexityProgress,
+  PerplexityRequest,
+  PerplexityResult,
+  ScoreRequest,
+  ScoreResult,
+  ServerInfo,
+  UpdateOpenAiSettings,
+} from '../inference';
+import type {
+  ConvertModelInput,
+  HfCacheEntry,
+  ImportModelInput,
+  LibraryModel,
+  ListModelsRequest,
+  MemoryFit,
+  MemoryFitRequest,
+  RemoveModelRequest,
+  RemoveModelResult,
+  TrustModelCodeRequest,
+  UpdateModelRequest,
+} from '../models';
 
 /**
  * What the engine offers every client. The tRPC router in ./router.ts validates requests and then
@@ -73,6 +115,14 @@ export interface EngineApi {
     complete(req: CompletionRequest, onEvent?: (e: GenerationEvent) => void, signal?: AbortSignal): Promise<GenerationResult>;
     embed(req: EmbeddingRequest, signal?: AbortSignal): Promise<{ vectors: number[][]; tokens: number }>;
     countTokens(modelId: string, text: string): Promise<number>;
+    /** What the model's inference backend can do (UnsupportedCapabilityError refuses the rest). */
+    capabilities(modelId: string): InferenceCapability[];
+    /** Log-likelihood of each continuation after the context (lm-evaluation-harness's loglikelihood). */
+    score(req: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult>;
+    /** Perplexity over a text, as llama.cpp's llama-perplexity computes it; `onProgress` after each chunk. */
+    perplexity(req: PerplexityRequest, onProgress?: (p: PerplexityProgress) => void, signal?: AbortSignal): Promise<PerplexityResult>;
+    /** The prompt a chat with these messages sends the model (its chat template applied). */
+    applyTemplate(req: ApplyTemplateRequest): Promise<ApplyTemplateResult>;
     /** The loaded-model list on every change, until the signal aborts. */
     events(signal: AbortSignal | undefined): AsyncIterable<LoadedModel[]>;
     /** The /v1 API's switch, key and CORS origins (stored in the data dir's settings). */

@@ -4,10 +4,31 @@ import { ArtifactIdRequest, ArtifactsPageRequest, ListArtifactsRequest } from '.
 import { DownloadModelInput, HubRepoRequest, HubSearchRequest, HubTokenRequest, PullRequest } from '../hub';
 import { JobIdRequest, JobLogRequest, JobMetricsRequest, JobRowsRequest, ListJobsRequest, StartJobRequest } from '../jobs';
 import { ToolchainInstallInput } from '../toolchain';
-import { ChatRequest, CompletionRequest, LoadModelRequest, UpdateOpenAiSettings, type GenerationEvent } from '../inference';
+import {
+  ApplyTemplateRequest,
+  ChatRequest,
+  CompletionRequest,
+  LoadModelRequest,
+  PerplexityRequest,
+  ScoreRequest,
+  UpdateOpenAiSettings,
+  type GenerationEvent,
+  type PerplexityProgress,
+  type PerplexityResult,
+} from '../inference';
 import { AddMessageRequest, CreateConversationRequest, ExportConversationRequest, ReplyRequest, UpdateConversationRequest, type ReplyEvent } from '../chat';
 import { pushIterator } from '../push-iterator';
-import { ConvertModelInput, ImportModelInput, InspectPathInput, ListModelsRequest, MemoryFitRequest, ModelIdRequest, RemoveModelRequest, TrustModelCodeRequest, UpdateModelRequest } from '../models';
+import {
+  ConvertModelInput,
+  ImportModelInput,
+  InspectPathInput,
+  ListModelsRequest,
+  MemoryFitRequest,
+  ModelIdRequest,
+  RemoveModelRequest,
+  TrustModelCodeRequest,
+  UpdateModelRequest,
+} from '../models';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import type { EngineApi } from './engine-api';
 
@@ -71,18 +92,43 @@ const startsJob = t.middleware(async ({ ctx, next }) => {
   const entry = seen && now - seen.since < 1000 ? { count: seen.count + 1, since: seen.since } : { count: 1, since: now };
   jobStarts.set(ctx, entry);
   if (entry.count > MAX_JOBS_PER_REQUEST) {
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `One request may start at most ${MAX_JOBS_PER_REQUEST} jobs; start the others in another request` });
+    throw new TRPCError({
+      code: 'TOO_MANY_REQUESTS',
+      message: `One request may start at most ${MAX_JOBS_PER_REQUEST} jobs; start the others in another request`,
+    });
   }
   return next();
 });
 /** Procedures that start (or restart) a job. */
 const pj = p.use(startsJob);
 
-function stream(signal: AbortSignal | undefined, run: (onEvent: (e: GenerationEvent) => void, signal: AbortSignal) => Promise<import('../inference').GenerationResult>): AsyncGenerator<GenerationEvent> {
+function stream(
+  signal: AbortSignal | undefined,
+  run: (onEvent: (e: GenerationEvent) => void, signal: AbortSignal) => Promise<import('../inference').GenerationResult>,
+): AsyncGenerator<GenerationEvent> {
   const ac = new AbortController();
   signal?.addEventListener('abort', () => ac.abort(), { once: true });
   const it = pushIterator<GenerationEvent>();
   run((e) => it.push(e), ac.signal).then(
+    (result) => {
+      it.push({ type: 'done', result });
+      it.end();
+    },
+    (err: unknown) => it.fail(err instanceof Error ? err : new Error(String(err))),
+  );
+  return it.iterator;
+}
+
+type PerplexityEvent = ({ type: 'progress' } & PerplexityProgress) | { type: 'done'; result: PerplexityResult };
+
+function perplexityStream(
+  signal: AbortSignal | undefined,
+  run: (onProgress: (p: PerplexityProgress) => void, signal: AbortSignal) => Promise<PerplexityResult>,
+): AsyncGenerator<PerplexityEvent> {
+  const ac = new AbortController();
+  signal?.addEventListener('abort', () => ac.abort(), { once: true });
+  const it = pushIterator<PerplexityEvent>();
+  run((p) => it.push({ type: 'progress', ...p }), ac.signal).then(
     (result) => {
       it.push({ type: 'done', result });
       it.end();
@@ -136,10 +182,20 @@ export const appRouter = t.router({
     list: p.query(({ ctx }) => ctx.api.inference.list()),
     load: p.input(LoadModelRequest).mutation(({ ctx, input }) => ctx.api.inference.load(input)),
     unload: p.input(z.object({ modelId: z.string().min(1) }).strict()).mutation(({ ctx, input }) => ctx.api.inference.unload(input.modelId)),
-    countTokens: p.input(z.object({ modelId: z.string().min(1), text: z.string().max(1 << 20) }).strict()).query(({ ctx, input }) => ctx.api.inference.countTokens(input.modelId, input.text)),
+    countTokens: p
+      .input(z.object({ modelId: z.string().min(1), text: z.string().max(1 << 20) }).strict())
+      .query(({ ctx, input }) => ctx.api.inference.countTokens(input.modelId, input.text)),
     /** Streams the reply: text events, then one `done` with the result and its metrics. Unsubscribing stops the generation. */
     chat: p.input(ChatRequest).subscription(({ ctx, input, signal }) => stream(signal, (onEvent, s) => ctx.api.inference.chat(input, onEvent, s))),
-    complete: p.input(CompletionRequest).subscription(({ ctx, input, signal }) => stream(signal, (onEvent, s) => ctx.api.inference.complete(input, onEvent, s))),
+    complete: p
+      .input(CompletionRequest)
+      .subscription(({ ctx, input, signal }) => stream(signal, (onEvent, s) => ctx.api.inference.complete(input, onEvent, s))),
+    capabilities: p.input(z.object({ modelId: z.string().min(1) }).strict()).query(({ ctx, input }) => ctx.api.inference.capabilities(input.modelId)),
+    score: p.input(ScoreRequest).mutation(({ ctx, input, signal }) => ctx.api.inference.score(input, signal)),
+    perplexity: p
+      .input(PerplexityRequest)
+      .subscription(({ ctx, input, signal }) => perplexityStream(signal, (onProgress, s) => ctx.api.inference.perplexity(input, onProgress, s))),
+    applyTemplate: p.input(ApplyTemplateRequest).mutation(({ ctx, input }) => ctx.api.inference.applyTemplate(input)),
     events: p.subscription(({ ctx, signal }) => ctx.api.inference.events(signal)),
     openAiSettings: p.query(({ ctx }) => ctx.api.inference.openAiSettings()),
     updateOpenAiSettings: p.input(UpdateOpenAiSettings).mutation(({ ctx, input }) => ctx.api.inference.updateOpenAiSettings(input)),
@@ -155,17 +211,28 @@ export const appRouter = t.router({
     addMessage: p.input(AddMessageRequest).mutation(({ ctx, input }) => ctx.api.conversations.addMessage(input)),
     reply: p.input(ReplyRequest).subscription(({ ctx, input, signal }) => {
       const it = pushIterator<ReplyEvent>();
-      ctx.api.conversations.reply(input, (e) => it.push(e), signal).then(
-        () => it.end(),
-        (err: unknown) => it.fail(err instanceof Error ? err : new Error(String(err))),
-      );
+      ctx.api.conversations
+        .reply(input, (e) => it.push(e), signal)
+        .then(
+          () => it.end(),
+          (err: unknown) => it.fail(err instanceof Error ? err : new Error(String(err))),
+        );
       return it.iterator;
     }),
-    stopReply: p.input(z.object({ conversationId: z.string().min(1) }).strict()).mutation(({ ctx, input }) => ctx.api.conversations.stopReply(input.conversationId)),
+    stopReply: p
+      .input(z.object({ conversationId: z.string().min(1) }).strict())
+      .mutation(({ ctx, input }) => ctx.api.conversations.stopReply(input.conversationId)),
     export: p.input(ExportConversationRequest).mutation(({ ctx, input }) => ctx.api.conversations.export(input)),
   }),
   toolchain: t.router({
-    status: p.input(z.object({ deep: z.boolean().default(false) }).strict().prefault({})).query(({ ctx, input }) => ctx.api.toolchain.status(input.deep)),
+    status: p
+      .input(
+        z
+          .object({ deep: z.boolean().default(false) })
+          .strict()
+          .prefault({}),
+      )
+      .query(({ ctx, input }) => ctx.api.toolchain.status(input.deep)),
     install: pj.input(ToolchainInstallInput).mutation(({ ctx, input }) => ctx.api.toolchain.install(input)),
   }),
   hub: t.router({

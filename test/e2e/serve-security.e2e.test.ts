@@ -69,9 +69,15 @@ describe('whittle serve in Chromium: other pages cannot use the app API', { skip
     const page = await context.newPage();
     const apiResponse = page.waitForResponse((r) => r.url().startsWith(`${app.url}/api/`), { timeout: WAIT_MS });
     await page.goto(attackerUrl);
-    await page.waitForFunction(() => window.attack !== undefined && window.attack.ws.includes('close') && window.attack.fetchStatus !== 'pending', undefined, { timeout: WAIT_MS });
+    await page.waitForFunction(() => window.attack !== undefined && window.attack.ws.includes('close') && window.attack.fetchStatus !== 'pending', undefined, {
+      timeout: WAIT_MS,
+    });
     const attack = await page.evaluate(() => window.attack!);
-    assert.deepEqual(attack.ws.filter((e) => e !== 'error'), ['close'], `the WebSocket never opened: ${attack.ws.join(', ')}`);
+    assert.deepEqual(
+      attack.ws.filter((e) => e !== 'error'),
+      ['close'],
+      `the WebSocket never opened: ${attack.ws.join(', ')}`,
+    );
     assert.equal((await apiResponse).status(), 403, 'the HTTP API refused the foreign origin');
     const jobs = await callApi(app.url, 'jobs.list', {}, 'GET');
     assert.deepEqual(jobs.body.result?.data, [], 'no job was started');

@@ -37,17 +37,25 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | null
 }
 
 export function waitForState(engine: Engine, id: string, states: JobRecord['state'][], timeoutMs = 30_000): Promise<JobRecord> {
-  return waitFor(`job ${id} to be ${states.join('/')}`, () => {
-    const j = engine.jobs.get(id);
-    return j && states.includes(j.state) ? j : null;
-  }, timeoutMs);
+  return waitFor(
+    `job ${id} to be ${states.join('/')}`,
+    () => {
+      const j = engine.jobs.get(id);
+      return j && states.includes(j.state) ? j : null;
+    },
+    timeoutMs,
+  );
 }
 
 export function waitForFinal(engine: Engine, id: string, timeoutMs = 60_000): Promise<JobRecord> {
-  return waitFor(`job ${id} to finish`, () => {
-    const j = engine.jobs.get(id);
-    return j && isFinalJobState(j.state) ? j : null;
-  }, timeoutMs);
+  return waitFor(
+    `job ${id} to finish`,
+    () => {
+      const j = engine.jobs.get(id);
+      return j && isFinalJobState(j.state) ? j : null;
+    },
+    timeoutMs,
+  );
 }
 
 export async function waitForAsync<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {

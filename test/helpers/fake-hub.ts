@@ -488,7 +488,15 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
   }
 
   /** Writes a file's bytes [start, end) with backpressure, faults and byte accounting. */
-  async function sendBody(req: IncomingMessage, res: ServerResponse, rec: FakeHubRequest, file: FileEntry, start: number, end: number, cdn: boolean): Promise<void> {
+  async function sendBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: FakeHubRequest,
+    file: FileEntry,
+    start: number,
+    end: number,
+    cdn: boolean,
+  ): Promise<void> {
     let dropAt = Infinity;
     if (cdn && faults.dropAfterBytes !== undefined && dropsLeft > 0 && end - start > faults.dropAfterBytes) {
       dropsLeft--;
@@ -614,7 +622,9 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
     const expires = Number(url.searchParams.get('Expires'));
     if (url.searchParams.get('Signature') !== sign(sha, expires) || expires * 1000 < Date.now()) {
       rec.status = 403;
-      res.writeHead(403, { 'Content-Type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>Request has expired or its signature does not match</Message></Error>');
+      res
+        .writeHead(403, { 'Content-Type': 'application/xml' })
+        .end('<Error><Code>AccessDenied</Code><Message>Request has expired or its signature does not match</Message></Error>');
       return;
     }
     const hit = lfsBySha.get(sha);
@@ -729,11 +739,11 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
         .filter((r) => r.sha256 === shaOrPath || r.file === shaOrPath || (r.repo && r.file && `${r.repo}/${r.file}` === shaOrPath))
         .reduce((n, r) => n + r.bytesSent, 0);
     },
-    async fileInfo(repoId: string, path: string) {
+    fileInfo(repoId: string, path: string) {
       const file = repos.get(repoId)?.files.get(path);
-      if (!file) throw new Error(`no file ${repoId}/${path}`);
+      if (!file) return Promise.reject(new Error(`no file ${repoId}/${path}`));
       const meta = fileMeta(file);
-      return { sha256: meta.sha256, gitOid: meta.gitOid, size: file.size, lfs: file.lfs };
+      return Promise.resolve({ sha256: meta.sha256, gitOid: meta.gitOid, size: file.size, lfs: file.lfs });
     },
     async close() {
       await Promise.all(

@@ -19,11 +19,11 @@ export async function serveApp(opts: { home?: string; args?: string[]; env?: Nod
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`whittle serve did not start in 20 s: ${stderr}`)), 20_000);
     proc.once('exit', (code) => reject(new Error(`whittle serve exited with ${code}: ${stderr}`)));
-    createInterface({ input: proc.stdout! }).once('line', (line) => {
+    createInterface({ input: proc.stdout }).once('line', (line) => {
       clearTimeout(timer);
       resolve(JSON.parse(line) as { url: string; token: string });
     });
@@ -58,9 +58,17 @@ export function apiAuth(url: string): Record<string, string> {
 }
 
 /** Calls a tRPC procedure over plain HTTP with the server's session token, as a local tool (the CLI) does. */
-export async function callApi(url: string, path: string, input?: unknown, method: 'GET' | 'POST' = input === undefined ? 'GET' : 'POST'): Promise<{ status: number; body: ApiBody }> {
+export async function callApi(
+  url: string,
+  path: string,
+  input?: unknown,
+  method: 'GET' | 'POST' = input === undefined ? 'GET' : 'POST',
+): Promise<{ status: number; body: ApiBody }> {
   const target = method === 'GET' && input !== undefined ? `${url}/api/${path}?input=${encodeURIComponent(JSON.stringify(input))}` : `${url}/api/${path}`;
   const headers = apiAuth(url);
-  const res = await fetch(target, method === 'POST' ? { method, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(input ?? {}) } : { headers });
+  const res = await fetch(
+    target,
+    method === 'POST' ? { method, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(input ?? {}) } : { headers },
+  );
   return { status: res.status, body: (await res.json()) as ApiBody };
 }

@@ -51,7 +51,10 @@ describe('whittle chat and models load|unload', () => {
       assert.equal(loaded.code, 0, loaded.stderr);
       assert.equal((JSON.parse(loaded.stdout) as { state: string; contextSize: number }).contextSize, 128);
       const list = (await callApi(app.url, 'inference.list', undefined, 'GET')).body.result as { data: { name: string; state: string }[] };
-      assert.deepEqual(list.data.map((m) => [m.name, m.state]), [['tiny-llama-s31', 'ready']]);
+      assert.deepEqual(
+        list.data.map((m) => [m.name, m.state]),
+        [['tiny-llama-s31', 'ready']],
+      );
       assert.equal(whittle(['models', 'unload', 'tiny-llama-s31']).code, 0);
       const after = (await callApi(app.url, 'inference.list', undefined, 'GET')).body.result as { data: unknown[] };
       assert.equal(after.data.length, 0);

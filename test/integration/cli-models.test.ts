@@ -17,7 +17,10 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 /** Async, so the Hub stand-in in this process keeps serving while the CLI runs. */
 function whittle(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [builtCli, ...args], { env: { ...process.env, WHITTLE_HOME: home, HF_HUB_CACHE: join(home, 'no-hf-cache'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [builtCli, ...args], {
+      env: { ...process.env, WHITTLE_HOME: home, HF_HUB_CACHE: join(home, 'no-hf-cache'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -33,7 +36,18 @@ describe('whittle models / pull / hub', () => {
 
   before(async () => {
     hub = await startFakeHub({
-      repos: [{ id: 'whittle-test/remote-GGUF', tags: ['gguf'], library: 'gguf', downloads: 7, files: [{ path: 'remote-Q8_0.gguf', data: remote }, { path: 'remote-F32.gguf', data: remote }] }],
+      repos: [
+        {
+          id: 'whittle-test/remote-GGUF',
+          tags: ['gguf'],
+          library: 'gguf',
+          downloads: 7,
+          files: [
+            { path: 'remote-Q8_0.gguf', data: remote },
+            { path: 'remote-F32.gguf', data: remote },
+          ],
+        },
+      ],
     });
   });
   after(async () => {
@@ -51,7 +65,10 @@ describe('whittle models / pull / hub', () => {
     assert.equal(model.sha256, sha256(gguf));
 
     const list = await whittle(['models', 'list', '--json']);
-    assert.deepEqual((JSON.parse(list.stdout) as LibraryModel[]).map((m) => m.id), [model.id]);
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as LibraryModel[]).map((m) => m.id),
+      [model.id],
+    );
     const table = await whittle(['models', 'list']);
     assert.match(table.stdout, new RegExp(`${model.id}.*gguf.*llama.*F16`));
 
@@ -94,7 +111,10 @@ describe('whittle models / pull / hub', () => {
     const env = { HF_ENDPOINT: hub.url };
     const found = await whittle(['hub', 'search', 'remote', '--library', 'gguf', '--json'], env);
     assert.equal(found.code, 0, found.stderr);
-    assert.deepEqual((JSON.parse(found.stdout) as HubModelSummary[]).map((m) => m.id), ['whittle-test/remote-GGUF']);
+    assert.deepEqual(
+      (JSON.parse(found.stdout) as HubModelSummary[]).map((m) => m.id),
+      ['whittle-test/remote-GGUF'],
+    );
 
     const pulled = await whittle(['pull', 'hf:whittle-test/remote-GGUF:Q8_0', '--json'], env);
     assert.equal(pulled.code, 0, pulled.stderr);

@@ -11,7 +11,11 @@ import { builtCli, tempHome } from '../helpers/paths';
 
 const home = tempHome('cli');
 function whittle(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [builtCli, ...args], { env: { ...process.env, WHITTLE_HOME: home, WHITTLE_TEST_JOBS: '1', ...env }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [builtCli, ...args], {
+    env: { ...process.env, WHITTLE_HOME: home, WHITTLE_TEST_JOBS: '1', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,7 +39,7 @@ describe('the whittle CLI', () => {
     const jobs = JSON.parse(list.stdout) as JobRecord[];
     assert.equal(jobs[0]?.kind, 'system-report');
     assert.equal(jobs[0]?.state, 'succeeded');
-    const shown = whittle(['jobs', 'show', jobs[0]!.id, '--log', '--json']);
+    const shown = whittle(['jobs', 'show', jobs[0].id, '--log', '--json']);
     assert.match((JSON.parse(shown.stdout) as { log: string }).log, /Reading memory and disks/);
   });
 
@@ -55,6 +59,11 @@ describe('the whittle CLI', () => {
     assert.equal(job.state, 'failed');
     assert.match(job.error ?? '', /timed out after 2 s/);
     assert.match(whittle(['jobs', 'start', 'test.sleep', '--timeout', 'soon']).stderr, /--timeout: a number of seconds above 0/);
+    const unknown = whittle(['jobs', 'start', 'model.quantise', '--input', '{}']);
+    assert.equal(unknown.code === 0, false);
+    // The list comes from the job-kind registry: every user-facing kind, no test-only ones.
+    assert.match(unknown.stderr, /Unknown job kind "model\.quantise"\. Kinds: .*model\.convert/);
+    assert.doesNotMatch(unknown.stderr, /test\.sleep/);
   });
 
   test('bad input names the field and exits non-zero', () => {
@@ -75,7 +84,10 @@ describe('the whittle CLI', () => {
     const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string }[] };
     assert.equal(out.ok, true, JSON.stringify(out.checks));
     assert.equal(r.code, 0);
-    assert.deepEqual(out.checks.map((c) => c.name), ['Node.js', 'Data dir', 'Database', 'llama.cpp (node-llama-cpp)', 'ONNX Runtime', 'llama.cpp tools', PYTHON_CHECK, 'NPU', 'App UI build']);
+    assert.deepEqual(
+      out.checks.map((c) => c.name),
+      ['Node.js', 'Data dir', 'Database', 'llama.cpp (node-llama-cpp)', 'ONNX Runtime', 'llama.cpp tools', PYTHON_CHECK, 'NPU', 'App UI build'],
+    );
     // The test run built the tools and the Python env into WHITTLE_CACHE before the integration tests.
     assert.equal(out.checks.find((c) => c.name === 'llama.cpp tools')?.status, 'ok');
     assert.equal(out.checks.find((c) => c.name === PYTHON_CHECK)?.status, 'ok');
@@ -91,9 +103,12 @@ describe('the whittle CLI', () => {
   });
 
   test('serve prints "Listening on http://127.0.0.1:PORT" once it answers', async () => {
-    const proc = spawn(process.execPath, [builtCli, 'serve', '--port', '0'], { env: { ...process.env, WHITTLE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [builtCli, 'serve', '--port', '0'], {
+      env: { ...process.env, WHITTLE_HOME: home },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
-      const [line] = (await once(createInterface({ input: proc.stdout! }), 'line')) as [string];
+      const [line] = (await once(createInterface({ input: proc.stdout }), 'line')) as [string];
       const match = /^Listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
       assert.ok(match, line);
       // The app API wants the session token, which serve leaves in the data dir (0600) for this user's tools.

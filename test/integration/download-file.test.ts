@@ -13,7 +13,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChecksumError, DiskSpaceError, DownloadError, downloadFile, type DownloadFileOptions, type DownloadProgress } from '../../electron/engine/hub/download-file';
+import {
+  ChecksumError,
+  DiskSpaceError,
+  DownloadError,
+  downloadFile,
+  type DownloadFileOptions,
+  type DownloadProgress,
+} from '../../electron/engine/hub/download-file';
 import type { PartState } from '../../electron/engine/hub/download-state';
 import { sha256File } from '../../electron/engine/util/files';
 import { fileChunks, fileSha256, generatedBytes, startFakeHub, type FakeFileSpec, type FakeHub } from '../helpers/fake-hub';
@@ -59,7 +66,11 @@ describe('downloadFile', () => {
   const get = (over: Partial<DownloadFileOptions> & { file?: FakeFileSpec; repo?: string } = {}) => {
     const file = over.file ?? big;
     const p = paths(file.path);
-    return { ...p, run: (extra: Partial<DownloadFileOptions> = {}) => downloadFile({ url: resolveUrl(over.repo ?? 'acme/models', file.path), ...p, connections: 4, retry: FAST_RETRY, ...over, ...extra }) };
+    return {
+      ...p,
+      run: (extra: Partial<DownloadFileOptions> = {}) =>
+        downloadFile({ url: resolveUrl(over.repo ?? 'acme/models', file.path), ...p, connections: 4, retry: FAST_RETRY, ...over, ...extra }),
+    };
   };
 
   test('a large file arrives intact over 4 parallel ranged connections, without the token going to the CDN', async () => {
@@ -80,7 +91,10 @@ describe('downloadFile', () => {
     const cdn = mine.filter((q) => q.path.startsWith('/cdn/'));
     assert.ok(cdn.length >= 4, `several ranged requests (${cdn.length})`);
     assert.ok(cdn.every((q) => q.range && q.status === 206));
-    assert.ok(cdn.every((q) => !q.authorization), 'the Authorization header stays on the Hub origin');
+    assert.ok(
+      cdn.every((q) => !q.authorization),
+      'the Authorization header stays on the Hub origin',
+    );
     assert.ok(mine.filter((q) => q.path.includes('/resolve/')).every((q) => q.authorization));
     assert.equal(hub.bytesServed(bigSha), r.sizeBytes, 'every byte was sent once');
 
@@ -118,7 +132,10 @@ describe('downloadFile', () => {
     assert.ok(served <= size - saved + 1024, `served ${served} bytes, expected about ${size - saved}`);
     assert.equal(r.sha256, bigSha);
     assert.equal((await sha256File(d.dest)).sha256, bigSha);
-    assert.ok(logs.some((l) => /resuming big\.gguf/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /resuming big\.gguf/.test(l)),
+      logs.join('\n'),
+    );
     assert.deepEqual(partFiles(d.partialDir), []);
   });
 
@@ -126,13 +143,21 @@ describe('downloadFile', () => {
     const d = get({ file: mid });
     mkdirSync(d.partialDir, { recursive: true });
     writeFileSync(join(d.partialDir, 'mid.bin.part'), Buffer.alloc(MiB));
-    const stale: PartState = { version: 1, identity: { sha256: 'f'.repeat(64), etag: 'x', size: 6 * MiB }, segments: [{ start: 0, end: 6 * MiB, written: MiB }], updatedAt: '' };
+    const stale: PartState = {
+      version: 1,
+      identity: { sha256: 'f'.repeat(64), etag: 'x', size: 6 * MiB },
+      segments: [{ start: 0, end: 6 * MiB, written: MiB }],
+      updatedAt: '',
+    };
     writeFileSync(join(d.partialDir, 'mid.bin.part.json'), JSON.stringify(stale));
     const logs: string[] = [];
     const r = await d.run({ log: (l) => logs.push(l) });
     assert.equal(r.resumedFromBytes, 0);
     assert.equal(r.sha256, fileSha256(mid));
-    assert.ok(logs.some((l) => /discarding the partial download of mid\.bin: the sha256 changed/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /discarding the partial download of mid\.bin: the sha256 changed/.test(l)),
+      logs.join('\n'),
+    );
   });
 
   test('dropped connections are retried from the last byte on disk', async () => {
@@ -189,11 +214,14 @@ describe('downloadFile', () => {
     hub.faults = { throttleBytesPerSec: 10 };
     const logs: string[] = [];
     const t0 = performance.now();
-    await assert.rejects(d.run({ stallTimeoutMs: 200, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 }, log: (l) => logs.push(l) }), (e: DownloadError) => {
-      assert.ok(e instanceof DownloadError);
-      assert.match(e.message, /acme\/models\/resolve\/main\/mid\.bin: network error: no data for 200 ms.*gave up after 2 attempts/);
-      return true;
-    });
+    await assert.rejects(
+      d.run({ stallTimeoutMs: 200, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 }, log: (l) => logs.push(l) }),
+      (e: DownloadError) => {
+        assert.ok(e instanceof DownloadError);
+        assert.match(e.message, /acme\/models\/resolve\/main\/mid\.bin: network error: no data for 200 ms.*gave up after 2 attempts/);
+        return true;
+      },
+    );
     hub.faults = {};
     assert.ok(performance.now() - t0 < 5000);
     assert.equal(logs.filter((l) => /retrying/.test(l)).length, 1, logs.join('\n'));
@@ -220,7 +248,12 @@ describe('downloadFile', () => {
     const r = await d.run();
     assert.equal(r.verified, 'git-oid');
     assert.equal(readFileSync(d.dest, 'utf8'), small.data);
-    assert.equal(r.sha256, createHash('sha256').update(small.data as string).digest('hex'));
+    assert.equal(
+      r.sha256,
+      createHash('sha256')
+        .update(small.data as string)
+        .digest('hex'),
+    );
   });
 
   test('a gated file needs the token: 401 with the hint without it, downloaded with it', async () => {
@@ -228,13 +261,21 @@ describe('downloadFile', () => {
     await assert.rejects(d.run(), (e: DownloadError) => {
       assert.ok(e instanceof DownloadError);
       assert.equal(e.status, 401);
-      assert.match(e.message, /acme\/gated\/resolve\/main\/model\.gguf: HTTP 401 — requires a Hugging Face token \(gated model\): set HF_TOKEN or add a token in Settings/);
+      assert.match(
+        e.message,
+        /acme\/gated\/resolve\/main\/model\.gguf: HTTP 401 — requires a Hugging Face token \(gated model\): set HF_TOKEN or add a token in Settings/,
+      );
       return true;
     });
     const from = hub.requests.length;
     const r = await d.run({ headers: { Authorization: `Bearer ${TOKEN}` } });
     assert.equal(r.sha256, fileSha256(gated));
-    assert.ok(hub.requests.slice(from).filter((q) => q.path.startsWith('/cdn/')).every((q) => !q.authorization));
+    assert.ok(
+      hub.requests
+        .slice(from)
+        .filter((q) => q.path.startsWith('/cdn/'))
+        .every((q) => !q.authorization),
+    );
   });
 
   test('missing files and repos give clear 404 errors, without retrying', async () => {
@@ -264,14 +305,17 @@ describe('downloadFile', () => {
     }
     try {
       const from = hub.requests.length;
-      await assert.rejects(downloadFile({ url: resolveUrl('acme/models', mid.path), dest: join(mnt, 'out', 'mid.bin'), partialDir: join(mnt, 'partial') }), (e: DiskSpaceError) => {
-        assert.ok(e instanceof DiskSpaceError);
-        assert.equal(e.folder, join(mnt, 'partial'));
-        assert.ok(e.neededBytes >= 6 * MiB + 64 * MiB);
-        assert.ok(e.freeBytes !== null && e.freeBytes <= 8 * MiB);
-        assert.match(e.message, /not enough free space in .*tmpfs\/partial for mid\.bin/);
-        return true;
-      });
+      await assert.rejects(
+        downloadFile({ url: resolveUrl('acme/models', mid.path), dest: join(mnt, 'out', 'mid.bin'), partialDir: join(mnt, 'partial') }),
+        (e: DiskSpaceError) => {
+          assert.ok(e instanceof DiskSpaceError);
+          assert.equal(e.folder, join(mnt, 'partial'));
+          assert.ok(e.neededBytes >= 6 * MiB + 64 * MiB);
+          assert.ok(e.freeBytes !== null && e.freeBytes <= 8 * MiB);
+          assert.match(e.message, /not enough free space in .*tmpfs\/partial for mid\.bin/);
+          return true;
+        },
+      );
       assert.equal(hub.requests.slice(from).filter((q) => q.path.startsWith('/cdn/')).length, 0, 'nothing was downloaded');
     } finally {
       execFileSync('umount', [mnt]);
@@ -283,7 +327,10 @@ describe('downloadFile', () => {
     const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     await assert.rejects(d.run({ writeFault: (written) => (written >= 16 * MiB ? enospc : null) }), (e: DiskSpaceError) => {
       assert.ok(e instanceof DiskSpaceError);
-      assert.match(e.message, /^disk full while writing big\.gguf \(\d+\.\d MiB of 48\.0 MiB\); the partial download is kept in .* for resuming — free up \d+\.\d MiB and retry$/);
+      assert.match(
+        e.message,
+        /^disk full while writing big\.gguf \(\d+\.\d MiB of 48\.0 MiB\); the partial download is kept in .* for resuming — free up \d+\.\d MiB and retry$/,
+      );
       return true;
     });
     assert.deepEqual(partFiles(d.partialDir).sort(), ['big.gguf.part', 'big.gguf.part.json']);
@@ -323,7 +370,10 @@ describe('downloadFile', () => {
       const r = await downloadFile({ url, ...p, connections: 4, expectedSha256: sha, log: (l) => logs.push(l) });
       assert.equal(r.sha256, sha);
       assert.equal(r.sizeBytes, spec.sizeBytes);
-      assert.ok(logs.some((l) => /ignores Range requests; downloading plain\.bin again with one connection/.test(l)), logs.join('\n'));
+      assert.ok(
+        logs.some((l) => /ignores Range requests; downloading plain\.bin again with one connection/.test(l)),
+        logs.join('\n'),
+      );
     } finally {
       server.closeAllConnections();
       server.close();

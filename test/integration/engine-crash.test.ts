@@ -40,7 +40,13 @@ test('kill -9 of the engine mid-job: the worker dies with it, and after a restar
     assert.equal(existsSync(join(first.home, 'staging', id)), false, 'partial output cleaned up');
     const check = new Database(join(first.home, 'whittle.db'));
     try {
-      assert.deepEqual(check.prepare('PRAGMA integrity_check').all().map((r) => (r as { integrity_check: string }).integrity_check), ['ok']);
+      assert.deepEqual(
+        check
+          .prepare('PRAGMA integrity_check')
+          .all()
+          .map((r) => (r as { integrity_check: string }).integrity_check),
+        ['ok'],
+      );
     } finally {
       check.close();
     }

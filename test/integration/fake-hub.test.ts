@@ -51,9 +51,21 @@ describe('fake Hub', () => {
           lastModified: '2024-05-01T00:00:00.000Z',
           files: [{ path: 'README.md', data: README }, gguf, config],
         },
-        { id: 'acme/onnx-thing', library: 'onnx', downloads: 50, likes: 50, files: [onnx, { path: 'onnx/genai_config.json', data: '{}' }, { path: 'README.md', data: '# ONNX' }] },
+        {
+          id: 'acme/onnx-thing',
+          library: 'onnx',
+          downloads: 50,
+          likes: 50,
+          files: [onnx, { path: 'onnx/genai_config.json', data: '{}' }, { path: 'README.md', data: '# ONNX' }],
+        },
         { id: 'acme/gated-gguf', library: 'gguf', gated: 'manual', downloads: 10, license: 'llama3', files: [gatedFile] },
-        { id: 'other/tiny-st', library: 'transformers', downloads: 1000, parameterCount: 5_000_000, files: [{ path: 'model.safetensors', data: { sizeBytes: 40_000, seed: 4 } }] },
+        {
+          id: 'other/tiny-st',
+          library: 'transformers',
+          downloads: 1000,
+          parameterCount: 5_000_000,
+          files: [{ path: 'model.safetensors', data: { sizeBytes: 40_000, seed: 4 } }],
+        },
       ],
     });
     hubUrl = hub.url;
@@ -68,7 +80,13 @@ describe('fake Hub', () => {
     const whole = Buffer.concat([...fileChunks(spec, 0, spec.data.sizeBytes, 1 << 20)]);
     assert.equal(whole.length, spec.data.sizeBytes);
     assert.deepEqual(Buffer.concat([...fileChunks(spec, 0, spec.data.sizeBytes, 4093)]), whole);
-    for (const [a, b] of [[0, 1], [3, 4099], [4095, 4105], [1048570, 1048590], [spec.data.sizeBytes - 5, spec.data.sizeBytes]] as const) {
+    for (const [a, b] of [
+      [0, 1],
+      [3, 4099],
+      [4095, 4105],
+      [1048570, 1048590],
+      [spec.data.sizeBytes - 5, spec.data.sizeBytes],
+    ] as const) {
       assert.deepEqual(generatedBytes(spec.data, a, b), whole.subarray(a, b), `bytes ${a}-${b}`);
     }
     assert.equal(fileSha256(spec), sha256(whole));
@@ -120,7 +138,10 @@ describe('fake Hub', () => {
       ['acme/gated-gguf'],
     );
     // The default listing fields of the Hub.
-    assert.deepEqual(Object.keys(page1[0]!).sort(), ['_id', 'createdAt', 'downloads', 'id', 'library_name', 'likes', 'modelId', 'private', 'tags', 'trendingScore'].sort());
+    assert.deepEqual(
+      Object.keys(page1[0]!).sort(),
+      ['_id', 'createdAt', 'downloads', 'id', 'library_name', 'likes', 'modelId', 'private', 'tags', 'trendingScore'].sort(),
+    );
   });
 
   test('modelInfo: sha, card data, file paths, parameter counts', async () => {
@@ -331,10 +352,27 @@ describe('fake Hub', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fake-hub-main-'));
     try {
       const spec = join(dir, 'spec.json');
-      writeFileSync(spec, JSON.stringify({ repos: [{ id: 'x/y', files: [{ path: 'a.txt', data: 'hello' }, { path: 'b.bin', data: { base64: Buffer.from([1, 2, 3]).toString('base64') } }] }] }));
-      const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test', 'helpers', 'fake-hub-main.ts'), spec], { stdio: ['ignore', 'pipe', 'inherit'] });
+      writeFileSync(
+        spec,
+        JSON.stringify({
+          repos: [
+            {
+              id: 'x/y',
+              files: [
+                { path: 'a.txt', data: 'hello' },
+                { path: 'b.bin', data: { base64: Buffer.from([1, 2, 3]).toString('base64') } },
+              ],
+            },
+          ],
+        }),
+      );
+      const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test', 'helpers', 'fake-hub-main.ts'), spec], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-      const url = await new Promise<string>((resolve) => createInterface({ input: proc.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { url: string }).url)));
+      const url = await new Promise<string>((resolve) =>
+        createInterface({ input: proc.stdout }).once('line', (l) => resolve((JSON.parse(l) as { url: string }).url)),
+      );
       assert.equal(await (await fetch(`${url}/x/y/resolve/main/a.txt`)).text(), 'hello');
       assert.deepEqual([...Buffer.from(await (await fetch(`${url}/x/y/resolve/main/b.bin`)).arrayBuffer())], [1, 2, 3]);
       proc.kill('SIGTERM');

@@ -56,14 +56,21 @@ describe('downloads from a hostile Hub stay inside the data dir', () => {
     await hub.close();
     rmSync(root, { recursive: true, force: true });
     rmSync(cache, { recursive: true, force: true });
-    for (const [k, v] of [['HF_ENDPOINT', saved.endpoint], ['HF_TOKEN', saved.token], ['HF_HUB_CACHE', saved.cache]] as const) {
+    for (const [k, v] of [
+      ['HF_ENDPOINT', saved.endpoint],
+      ['HF_TOKEN', saved.token],
+      ['HF_HUB_CACHE', saved.cache],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
   });
 
   /** Everything under <root> that is not the data dir: only the victim dir and its marker, untouched. */
-  const outsideData = (): string[] => readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((p) => p !== 'home/data' && !p.startsWith('home/data/')).sort();
+  const outsideData = (): string[] =>
+    readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((p) => p !== 'home/data' && !p.startsWith('home/data/'))
+      .sort();
   const assertNothingOutside = (): void => {
     assert.deepEqual(outsideData(), ['home', 'home/victimdir', 'home/victimdir/keep-me.txt']);
     assert.equal(readFileSync(marker, 'utf8'), 'precious');
@@ -74,18 +81,27 @@ describe('downloads from a hostile Hub stay inside the data dir', () => {
   test('a commit sha of ../../../victimdir fails the pull and deletes nothing outside the data dir', async () => {
     const job = await waitForFinal(engine, download('evil/sha').id);
     assert.equal(job.state, 'failed');
-    assert.match(job.error ?? '', new RegExp(`the Hub at ${hub.url} returned commit sha '\\.\\./\\.\\./\\.\\./victimdir' for evil/sha: not a 40-hex commit id`));
+    assert.match(
+      job.error ?? '',
+      new RegExp(`the Hub at ${hub.url} returned commit sha '\\.\\./\\.\\./\\.\\./victimdir' for evil/sha: not a 40-hex commit id`),
+    );
     assert.equal(modelOf(job.id), null);
     assertNothingOutside();
     // The same through `pull` (model details first): refused before any job starts.
-    await assert.rejects(engine.api.hub.pull({ uri: 'hf:evil/sha', tags: [] }), /returned commit sha '\.\.\/\.\.\/\.\.\/victimdir' for evil\/sha: not a 40-hex commit id/);
+    await assert.rejects(
+      engine.api.hub.pull({ uri: 'hf:evil/sha', tags: [] }),
+      /returned commit sha '\.\.\/\.\.\/\.\.\/victimdir' for evil\/sha: not a 40-hex commit id/,
+    );
     assertNothingOutside();
   });
 
   test('a listed file path with ../ fails the pull and writes nothing outside the data dir', async () => {
     const job = await waitForFinal(engine, download('evil/path').id);
     assert.equal(job.state, 'failed');
-    assert.match(job.error ?? '', /listed file '\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/x\/tiny\.gguf' in evil\/path: the path has a "\.\." segment; refusing to download it/);
+    assert.match(
+      job.error ?? '',
+      /listed file '\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/x\/tiny\.gguf' in evil\/path: the path has a "\.\." segment; refusing to download it/,
+    );
     assert.equal(modelOf(job.id), null);
     assert.ok(!existsSync(join(root, 'home', 'x')), `${join(root, 'home', 'x')} was not created`);
     assertNothingOutside();

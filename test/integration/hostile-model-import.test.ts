@@ -38,7 +38,9 @@ describe('importing a hostile model folder', () => {
   };
   /** Every file under the data dir whose name came from the hostile folder's outside/ files. */
   const copiedOutside = (): string[] =>
-    readdirSync(data, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').includes('outside') || p.endsWith('secret.data') || p.includes('00002-of-00002'));
+    readdirSync(data, { recursive: true, encoding: 'utf8' }).filter(
+      (p) => p.split('/').includes('outside') || p.endsWith('secret.data') || p.includes('00002-of-00002'),
+    );
 
   test('an ONNX graph whose external data is ../outside/… is refused; nothing is copied', async () => {
     const dir = join(src, 'onnx', 'model');
@@ -81,7 +83,10 @@ describe('importing a hostile model folder', () => {
     assert.equal(job.state, 'succeeded', job.error ?? '');
     const model = engine.api.models.get(artifacts[0]!.id);
     assert.ok(model.path.startsWith(`${data}/`), model.path);
-    assert.ok(model.inspection.files.every((f) => !f.path.startsWith('..')), JSON.stringify(model.inspection.files));
+    assert.ok(
+      model.inspection.files.every((f) => !f.path.startsWith('..')),
+      JSON.stringify(model.inspection.files),
+    );
     assert.deepEqual(copiedOutside(), []);
   });
 });

@@ -20,7 +20,9 @@ describe('whittle serve: the HTTP API', () => {
   test('binds 127.0.0.1 unless told otherwise', async () => {
     assert.match(app.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const port = new URL(app.url).port;
-    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
     if (external) {
       await assert.rejects(fetch(`http://${external.address}:${port}/api/app.info`), 'not reachable on a non-loopback address');
     }
@@ -39,7 +41,10 @@ describe('whittle serve: the HTTP API', () => {
     const res = await callApi(app.url, 'jobs.start', { kind: 'test.sleep', input: { seconds: -1 } });
     assert.equal(res.status, 400);
     assert.match(res.body.error?.message ?? '', /input\.seconds/);
-    assert.deepEqual(res.body.error?.data?.issues?.map((i) => i.path), ['input.seconds']);
+    assert.deepEqual(
+      res.body.error?.data?.issues?.map((i) => i.path),
+      ['input.seconds'],
+    );
 
     const unknownKind = await callApi(app.url, 'jobs.start', { kind: 'make-coffee', input: {} });
     assert.equal(unknownKind.status, 400);
@@ -51,7 +56,11 @@ describe('whittle serve: the HTTP API', () => {
   });
 
   test('a body that is not JSON is a 4xx, not a crash', async () => {
-    const res = await fetch(`${app.url}/api/jobs.start`, { method: 'POST', headers: { ...apiAuth(app.url), 'content-type': 'application/json' }, body: '{"kind":' });
+    const res = await fetch(`${app.url}/api/jobs.start`, {
+      method: 'POST',
+      headers: { ...apiAuth(app.url), 'content-type': 'application/json' },
+      body: '{"kind":',
+    });
     assert.ok(res.status >= 400 && res.status < 500, `status ${res.status}`);
     assert.equal((await callApi(app.url, 'app.info')).status, 200, 'still serving');
   });
@@ -126,9 +135,12 @@ describe('whittle serve: the HTTP API', () => {
       const mine = events.filter((e): e is Extract<JobEvent, { type: 'job' }> => e.type === 'job' && e.job.id === jobId);
       assert.ok(mine.some((e) => e.job.state === 'running'));
       assert.ok(mine.filter((e) => e.job.progress.fraction !== null).length >= 2, 'several progress updates');
-      assert.ok(events.some((e) => e.type === 'log' && e.jobId === jobId && e.lines.some((l) => /step 5\/5/.test(l))), 'log lines stream too');
+      assert.ok(
+        events.some((e) => e.type === 'log' && e.jobId === jobId && e.lines.some((l) => /step 5\/5/.test(l))),
+        'log lines stream too',
+      );
     } finally {
-      ws.close();
+      void ws.close();
     }
   });
 });

@@ -27,7 +27,20 @@ const small: FakeFileSpec = { path: 'config.json', data: '{"proxied":true}\n' };
 const REPO = 'acme/proxied';
 const FAST_RETRY = { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 };
 
-const NET_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy', 'NODE_EXTRA_CA_CERTS', 'HF_ENDPOINT', 'HF_HUB_CACHE', 'HF_TOKEN'];
+const NET_VARS = [
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'ALL_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'all_proxy',
+  'no_proxy',
+  'NODE_EXTRA_CA_CERTS',
+  'HF_ENDPOINT',
+  'HF_HUB_CACHE',
+  'HF_TOKEN',
+];
 const saved = Object.fromEntries(NET_VARS.map((k) => [k, process.env[k]]));
 
 /** Sets exactly these network variables (the others unset) and makes the engine read them again. */
@@ -64,7 +77,12 @@ describe('Hub access behind a proxy', () => {
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'hub-proxy-'));
     proxy = await startTestProxy();
-    hub = await startFakeHub({ repos: [{ id: REPO, files: [big, small] }, { id: 'acme/tiny-GGUF', files: [{ path: 'tiny-Q8_0.gguf', data: buildTinyGguf({ seed: 42 }) }] }] });
+    hub = await startFakeHub({
+      repos: [
+        { id: REPO, files: [big, small] },
+        { id: 'acme/tiny-GGUF', files: [{ path: 'tiny-Q8_0.gguf', data: buildTinyGguf({ seed: 42 }) }] },
+      ],
+    });
   });
   after(async () => {
     await restoreEnv();
@@ -82,18 +100,28 @@ describe('Hub access behind a proxy', () => {
   });
 
   test('proxy variables: lower case first, ALL_PROXY as the fallback, empty ones ignored, bad ones named', () => {
-    assert.deepEqual(proxyFromEnv({ https_proxy: 'http://a:1', HTTPS_PROXY: 'http://b:2', HTTP_PROXY: 'http://c:3', no_proxy: 'x.test' }), { http: 'http://c:3', https: 'http://a:1', noProxy: 'x.test' });
+    assert.deepEqual(proxyFromEnv({ https_proxy: 'http://a:1', HTTPS_PROXY: 'http://b:2', HTTP_PROXY: 'http://c:3', no_proxy: 'x.test' }), {
+      http: 'http://c:3',
+      https: 'http://a:1',
+      noProxy: 'x.test',
+    });
     assert.deepEqual(proxyFromEnv({ ALL_PROXY: 'socks5://s:1080', https_proxy: ' ' }), { http: 'socks5://s:1080', https: 'socks5://s:1080', noProxy: '' });
     assert.deepEqual(proxyFromEnv({ HTTP_PROXY: 'http://c:3' }), { http: 'http://c:3', https: 'http://c:3', noProxy: '' });
     assert.equal(proxyFromEnv({ NO_PROXY: '*' }), null);
-    assert.throws(() => proxyFromEnv({ HTTPS_PROXY: 'ftp://user:secret@p:21' }), (e: Error) => /only http:\/\/, https:\/\/ and socks5:\/\//.test(e.message) && !e.message.includes('secret'));
+    assert.throws(
+      () => proxyFromEnv({ HTTPS_PROXY: 'ftp://user:secret@p:21' }),
+      (e: Error) => /only http:\/\/, https:\/\/ and socks5:\/\//.test(e.message) && !e.message.includes('secret'),
+    );
   });
 
   test('with HTTPS_PROXY/HTTP_PROXY set, Hub API calls and the parallel ranged download go through the proxy', async () => {
     await useEnv({ HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url });
     proxy.reset();
     const files = await listRepoFiles(REPO, 'main', access());
-    assert.deepEqual(files.map((f) => f.path), ['big.gguf', 'config.json']);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ['big.gguf', 'config.json'],
+    );
     assert.ok(proxy.tunnels.includes(hostOf(hub.url)), `the API call went through the proxy: ${JSON.stringify(proxy.tunnels)}`);
 
     const requestsBefore = hub.requests.length;
@@ -132,7 +160,11 @@ describe('Hub access behind a proxy', () => {
     const deadUrl = dead.url;
     await dead.close();
     await useEnv({ HTTPS_PROXY: deadUrl, HTTP_PROXY: deadUrl });
-    await assert.rejects(listRepoFiles(REPO, 'main', access()), (e: Error) => e.message.includes('cannot reach the Hub') && e.message.includes(deadUrl), 'names the proxy');
+    await assert.rejects(
+      listRepoFiles(REPO, 'main', access()),
+      (e: Error) => e.message.includes('cannot reach the Hub') && e.message.includes(deadUrl),
+      'names the proxy',
+    );
     const p = paths('config.json');
     await assert.rejects(downloadFile({ url: resolveUrl(hub.url, REPO, 'main', 'config.json'), ...p, retry: FAST_RETRY }), /ECONNREFUSED/);
   });
@@ -201,7 +233,10 @@ describe('Hub access with a company CA (NODE_EXTRA_CA_CERTS)', () => {
   test('NODE_EXTRA_CA_CERTS set after start is honoured by the API calls and the parallel download', async () => {
     await useEnv({ NODE_EXTRA_CA_CERTS: ca.caPath });
     const files = await listRepoFiles(REPO, 'main', access());
-    assert.deepEqual(files.map((f) => f.path), ['big.gguf', 'config.json']);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ['big.gguf', 'config.json'],
+    );
     const p = paths('big.gguf');
     const res = await downloadFile({ url: resolveUrl(hub.url, REPO, 'main', 'big.gguf'), ...p, connections: 4, retry: FAST_RETRY });
     assert.equal(res.verified, 'sha256');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { JobEvent, JobMetric } from '../../shared/jobs';
+import type { JobMetric } from '../../shared/jobs';
 import { startTestEngine, waitFor, waitForFinal } from '../helpers/engine';
 
 type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
@@ -10,7 +10,7 @@ function collectMetrics(engine: TestEngine, jobId: () => string | undefined): { 
   const ac = new AbortController();
   const seen: JobMetric[] = [];
   const done = (async () => {
-    for await (const e of engine.api.jobs.events(ac.signal) as AsyncIterable<JobEvent>) {
+    for await (const e of engine.api.jobs.events(ac.signal)) {
       if (e.type === 'metrics' && e.jobId === jobId()) seen.push(...e.metrics);
     }
   })();
@@ -48,13 +48,25 @@ describe('typed job outputs', () => {
     await sub.stop();
 
     const stored = engine.api.jobs.metrics({ id: job.id });
-    assert.deepEqual(stored.map((m) => `${m.name}@${m.step}`), [1, 2, 3, 4, 5, 6].flatMap((s) => [`loss@${s}`, `throughput@${s}`]));
+    assert.deepEqual(
+      stored.map((m) => `${m.name}@${m.step}`),
+      [1, 2, 3, 4, 5, 6].flatMap((s) => [`loss@${s}`, `throughput@${s}`]),
+    );
     assert.deepEqual(sub.seen, stored, 'the stream carries exactly what is stored, in the same order');
     const loss = engine.api.jobs.metrics({ id: job.id, name: 'loss' });
-    assert.deepEqual(loss.map((m) => m.value), [1, 1 / 2, 1 / 3, 1 / 4, 1 / 5, 1 / 6]);
+    assert.deepEqual(
+      loss.map((m) => m.value),
+      [1, 1 / 2, 1 / 3, 1 / 4, 1 / 5, 1 / 6],
+    );
     assert.ok(loss.every((m) => m.unit === null && m.at > 0));
     const tput = engine.api.jobs.metrics({ id: job.id, name: 'throughput', sinceStep: 4 });
-    assert.deepEqual(tput.map((m) => [m.step, m.value, m.unit]), [[5, 50, 'steps/s'], [6, 60, 'steps/s']]);
+    assert.deepEqual(
+      tput.map((m) => [m.step, m.value, m.unit]),
+      [
+        [5, 50, 'steps/s'],
+        [6, 60, 'steps/s'],
+      ],
+    );
 
     // Paged by cursor.
     const all: unknown[] = [];
@@ -68,7 +80,11 @@ describe('typed job outputs', () => {
     } while (cursor !== null);
     assert.equal(pages, 3);
     assert.equal(all.length, 1203);
-    assert.deepEqual(all.slice(0, 3), [{ n: 0, correct: true }, { n: 1, correct: false }, { n: 2, correct: true }]);
+    assert.deepEqual(all.slice(0, 3), [
+      { n: 0, correct: true },
+      { n: 1, correct: false },
+      { n: 2, correct: true },
+    ]);
     assert.deepEqual(all.at(-1), { n: 1202, correct: true });
     assert.deepEqual(engine.api.jobs.rows({ id: job.id, kind: 'other', limit: 10 }).rows, []);
     assert.throws(() => engine.api.jobs.metrics({ id: 'j_missing' }), /No job with id/);
@@ -83,7 +99,10 @@ describe('typed job outputs', () => {
     const count = engine.db.prepare('SELECT COUNT(*) AS n FROM job_rows WHERE job_id = ?').get(job.id) as { n: number };
     assert.equal(count.n, 0);
     // test.sleep reports a step's metrics before it fails there.
-    assert.deepEqual(engine.api.jobs.metrics({ id: job.id, name: 'loss' }).map((m) => m.step), [1, 2, 3]);
+    assert.deepEqual(
+      engine.api.jobs.metrics({ id: job.id, name: 'loss' }).map((m) => m.step),
+      [1, 2, 3],
+    );
   });
 
   test('a cancelled job stores no rows', async () => {

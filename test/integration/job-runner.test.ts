@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { totalmem } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { SystemReport } from '../../shared/hardware';
 import { isFinalJobState, type JobRecord } from '../../shared/jobs';
@@ -33,8 +34,14 @@ describe('job runner', () => {
     const report = SystemReport.parse(done.result);
     assert.ok(report.cpu.logicalCores >= 1);
     assert.ok(report.memory.totalBytes > 0);
-    assert.ok(report.disks.some((d) => d.freeBytes > 0), 'at least one disk with free space');
-    assert.ok(report.onnxRuntime.executionProviders.some((p) => p.name === 'cpu'), 'ONNX Runtime lists its CPU provider');
+    assert.ok(
+      report.disks.some((d) => d.freeBytes > 0),
+      'at least one disk with free space',
+    );
+    assert.ok(
+      report.onnxRuntime.executionProviders.some((p) => p.name === 'cpu'),
+      'ONNX Runtime lists its CPU provider',
+    );
     assert.equal(report.llama.error, null);
     assert.ok(report.llama.version);
 
@@ -43,7 +50,11 @@ describe('job runner', () => {
     assert.deepEqual(transitions, ['queued', 'running', 'succeeded']);
     const fractions = mine.map((j) => j.progress.fraction).filter((f): f is number => f !== null);
     assert.ok(fractions.length >= 2, `progress events: ${fractions.join(',')}`);
-    assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), 'progress never goes backwards');
+    assert.deepEqual(
+      fractions,
+      [...fractions].sort((a, b) => a - b),
+      'progress never goes backwards',
+    );
     assert.equal(fractions.at(-1), 1);
 
     const [artifact] = engine.api.artifacts.list({ jobId: job.id, limit: 10 });
@@ -128,6 +139,47 @@ describe('job runner', () => {
     assert.deepEqual(again.input, queued.input);
     assert.equal((await waitForFinal(engine, again.id)).state, 'succeeded');
     assert.throws(() => engine.api.jobs.get('j-nope'), /No job with id j-nope/);
+  });
+
+  test("a result that breaks its kind's schema fails the job and commits nothing", async () => {
+    const job = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 0.1, steps: 1, heavy: false, badResult: true, rows: 3 } });
+    const done = await waitForFinal(engine, job.id);
+    assert.equal(done.state, 'failed');
+    assert.match(done.error ?? '', /test\.sleep worker returned a result its kind does not allow: steps: /);
+    assert.equal(done.result, null);
+    assert.deepEqual(engine.api.artifacts.list({ jobId: job.id, limit: 10 }), []);
+    assert.deepEqual(engine.api.jobs.rows({ id: job.id, kind: 'sample', limit: 10 }).rows, []);
+    assert.equal(existsSync(engine.runner.stagingDir(job.id)), false);
+  });
+
+  test("a kind's resolver runs before any worker: a model removed after the job was queued fails it with its reason", async () => {
+    // model.convert resolves its source model from the library on the supervisor's side; the worker never opens whittle.db.
+    const job = engine.runner.start({ kind: 'model.convert', input: { modelId: 'a-gone', to: 'gguf', outtype: 'f16' } });
+    const done = await waitForFinal(engine, job.id);
+    assert.equal(done.state, 'failed');
+    assert.match(done.error ?? '', /No model with id a-gone in the library/);
+    assert.equal(engine.jobs.ownership(job.id)?.workerPid ?? null, null, 'no worker was started');
+    const log = await engine.api.jobs.log(job.id, 100);
+    assert.ok(log.lines.some((l) => /failed before the worker started/.test(l)));
+  });
+
+  test('a heavy job that declares memory waits for a loaded model to free it, and says why', async () => {
+    const half = Math.floor(totalmem() / 2);
+    assert.deepEqual(
+      engine.ledger.acquire({ holder: 'model:test', device: 'cpu', bytes: half, label: 'Test model (chat)', ownerToken: engine.ownerToken }, totalmem()),
+      { ok: true },
+    );
+    const job = engine.api.jobs.start({ kind: 'test.sleep', input: { seconds: 0.1, steps: 1, heavy: true, needsBytes: half + 1024 ** 2 } });
+    const waiting = await waitFor('the waiting message', () => {
+      const j = engine.jobs.get(job.id);
+      return j?.state === 'queued' && /Waiting for memory on cpu/.test(j.progress.message) ? j : null;
+    });
+    assert.match(waiting.progress.message, /Test model \(chat\) hold/);
+    engine.runner.pump();
+    assert.equal(engine.jobs.get(job.id)?.state, 'queued', 'still waits while the model is loaded');
+    engine.ledger.release('model:test');
+    engine.runner.pump();
+    assert.equal((await waitForFinal(engine, job.id)).state, 'succeeded');
   });
 
   test('test-only kinds are refused when test jobs are off', async () => {

@@ -26,7 +26,11 @@ const cache = process.env.WHITTLE_CACHE;
 /** About `bytes` of English prose (tokens = bytes for the tiny byte-vocabulary model): WikiText-2 if the shared data is there, else a fixed text. */
 function prose(bytes: number): string {
   const wiki = '/work/shared/data/wikitext-2/valid.txt';
-  let text = existsSync(wiki) ? readFileSync(wiki, 'utf8').slice(0, bytes * 2).replace(/^\uFEFF/, '') : '';
+  let text = existsSync(wiki)
+    ? readFileSync(wiki, 'utf8')
+        .slice(0, bytes * 2)
+        .replace(/^\uFEFF/, '')
+    : '';
   const filler =
     'The European lobster is a species of clawed lobster from the eastern Atlantic Ocean, the Mediterranean Sea and parts of the Black Sea. ' +
     'It is closely related to the American lobster. It may grow to a length of 60 cm and a mass of 6 kilograms, and bears a conspicuous pair of claws. ';
@@ -88,7 +92,9 @@ describe('llama.cpp tools built from the bundled source', () => {
 
   test('llama-gguf-split splits into a set that inspects as one model, and merges back', async () => {
     await ggufSplit({ input: f32, outputPrefix: join(dir, 'split'), maxTensors: 8 }, { bin });
-    const parts = readdirSync(dir).filter((n) => /^split-\d{5}-of-\d{5}\.gguf$/.test(n)).sort();
+    const parts = readdirSync(dir)
+      .filter((n) => /^split-\d{5}-of-\d{5}\.gguf$/.test(n))
+      .sort();
     assert.ok(parts.length > 1, parts.join(','));
     const set = await inspectModel(join(dir, parts[0]!));
     const whole = await inspectModel(f32);
@@ -102,7 +108,8 @@ describe('llama.cpp tools built from the bundled source', () => {
   test('a tool failure surfaces the tool’s own message', async () => {
     await assert.rejects(
       llamaQuantize({ input: join(dir, 'missing.gguf'), output: join(dir, 'x.gguf'), type: 'Q8_0' }, { bin }),
-      (err: unknown) => err instanceof LlamaToolError && /llama-quantize failed/.test(err.message) && /missing\.gguf|failed to (load|read)|No such file/i.test(err.message),
+      (err: unknown) =>
+        err instanceof LlamaToolError && /llama-quantize failed/.test(err.message) && /missing\.gguf|failed to (load|read)|No such file/i.test(err.message),
     );
   });
   test('llama-perplexity reports the final estimate, the running value per chunk and progress; too little text is an error', async () => {
@@ -141,7 +148,11 @@ describe('llama.cpp tools built from the bundled source', () => {
     writeFileSync(text, prose(4000));
     const q8 = join(dir, 'tiny-Q8_0.gguf');
     const q4 = join(dir, 'tiny-Q4_K_M.gguf');
-    for (const [out, type] of [[q8, 'Q8_0'], [q4, 'Q4_K_M']] as const) if (!existsSync(out)) await llamaQuantize({ input: f32, output: out, type }, { bin });
+    for (const [out, type] of [
+      [q8, 'Q8_0'],
+      [q4, 'Q4_K_M'],
+    ] as const)
+      if (!existsSync(out)) await llamaQuantize({ input: f32, output: out, type }, { bin });
     const base = join(dir, 'f32.kld');
     const written = await llamaPerplexity({ model: f32, textFile: text, contextSize: 128, batchSize: 128, chunks: 4, klDivergenceBase: base }, { bin });
     assert.ok(statSync(base).size > 0 && written.chunks === 4 && written.kl === undefined);
@@ -153,7 +164,10 @@ describe('llama.cpp tools built from the bundled source', () => {
     assert.ok(self.kl.sameTopP > 0.999, `same top p ${self.kl.sameTopP}`);
 
     const progress: number[] = [];
-    const q8kl = await llamaPerplexity({ model: q8, textFile: text, contextSize: 128, klDivergence: base, onProgress: (d, t) => progress.push(d / t) }, { bin });
+    const q8kl = await llamaPerplexity(
+      { model: q8, textFile: text, contextSize: 128, klDivergence: base, onProgress: (d, t) => progress.push(d / t) },
+      { bin },
+    );
     const q4kl = await llamaPerplexity({ model: q4, contextSize: 128, klDivergence: base }, { bin });
     for (const r of [q8kl, q4kl]) {
       assert.ok(r.kl, 'KL statistics parsed');
@@ -179,7 +193,10 @@ describe('llama.cpp tools built from the bundled source', () => {
     const text = join(dir, 'calib.txt');
     writeFileSync(text, prose(4000));
     const seen: number[] = [];
-    const im = await llamaImatrix({ model: f32, textFile: text, output: join(dir, 'tiny.imatrix.gguf'), contextSize: 128, chunks: 4, onProgress: (d) => seen.push(d) }, { bin });
+    const im = await llamaImatrix(
+      { model: f32, textFile: text, output: join(dir, 'tiny.imatrix.gguf'), contextSize: 128, chunks: 4, onProgress: (d) => seen.push(d) },
+      { bin },
+    );
     // 2 layers × 7 weight matrices (q, k, v, output, gate, up, down); output.weight only with processOutput.
     assert.deepEqual({ format: im.format, chunks: im.chunks, entries: im.entries }, { format: 'gguf', chunks: 4, entries: 14 });
     assert.equal(readFileSync(im.output).subarray(0, 4).toString('latin1'), 'GGUF');
@@ -187,7 +204,10 @@ describe('llama.cpp tools built from the bundled source', () => {
     assert.ok(im.perplexity === null || im.perplexity > 1, String(im.perplexity));
     assert.ok(seen.length > 0 && seen.every((d, i) => d === i + 1 && d <= 4), seen.join(','));
 
-    const dat = await llamaImatrix({ model: f32, textFile: text, output: join(dir, 'tiny.imatrix.dat'), contextSize: 128, chunks: 2, processOutput: true }, { bin });
+    const dat = await llamaImatrix(
+      { model: f32, textFile: text, output: join(dir, 'tiny.imatrix.dat'), contextSize: 128, chunks: 2, processOutput: true },
+      { bin },
+    );
     assert.deepEqual({ format: dat.format, chunks: dat.chunks, entries: dat.entries }, { format: 'dat', chunks: 2, entries: 15 });
 
     const plain = join(dir, 'tiny-Q4_K_M-plain.gguf');
@@ -200,7 +220,10 @@ describe('llama.cpp tools built from the bundled source', () => {
     const b = await readTensorBytes(guided, 'blk.0.attn_q.weight');
     assert.equal(a.ggmlType, b.ggmlType);
     assert.ok(!a.bytes.equals(b.bytes), 'the importance matrix changed how weights were quantized');
-    assert.equal((await llamaQuantize({ input: f32, output: join(dir, 'tiny-Q4_K_M-dat.gguf'), type: 'Q4_K_M', imatrix: dat.output }, { bin })).imatrixEntries, 15);
+    assert.equal(
+      (await llamaQuantize({ input: f32, output: join(dir, 'tiny-Q4_K_M-dat.gguf'), type: 'Q4_K_M', imatrix: dat.output }, { bin })).imatrixEntries,
+      15,
+    );
   });
 
   test('llama-finetune trains every weight, reports loss per epoch, and the result loads and fits its text better', async () => {
@@ -208,7 +231,10 @@ describe('llama.cpp tools built from the bundled source', () => {
     writeFileSync(text, prose(1200));
     const out = join(dir, 'tiny-ft.gguf');
     const seen: FinetuneProgress[] = [];
-    const res = await llamaFinetune({ model: f32, textFile: text, output: out, contextSize: 32, epochs: 1, learningRate: 1e-3, onProgress: (p) => seen.push(p) }, { bin });
+    const res = await llamaFinetune(
+      { model: f32, textFile: text, output: out, contextSize: 32, epochs: 1, learningRate: 1e-3, onProgress: (p) => seen.push(p) },
+      { bin },
+    );
     assert.equal(res.output, out);
     assert.equal(res.epochs.length, 1);
     assert.ok(res.finalLoss !== null && Number.isFinite(res.finalLoss) && res.finalLoss > 0, JSON.stringify(res));
@@ -223,7 +249,10 @@ describe('llama.cpp tools built from the bundled source', () => {
     const w0 = await readF32Tensor(f32, 'blk.0.attn_q.weight');
     const w1 = await readF32Tensor(out, 'blk.0.attn_q.weight');
     assert.deepEqual(w1.dims, w0.dims);
-    assert.ok(w0.data.some((v, i) => v !== w1.data[i]), 'weights changed');
+    assert.ok(
+      w0.data.some((v, i) => v !== w1.data[i]),
+      'weights changed',
+    );
     // It loads in llama.cpp and has learned its training text.
     const pBase = await llamaPerplexity({ model: f32, textFile: text, contextSize: 32, batchSize: 32 }, { bin });
     const pTuned = await llamaPerplexity({ model: out, textFile: text, contextSize: 32, batchSize: 32 }, { bin });
@@ -271,7 +300,13 @@ describe('llama.cpp tools built from the bundled source', () => {
       const s = (scale * lora.alpha) / lora.rank;
       let maxErr = 0;
       let maxDelta = 0;
-      for (const [o, i] of [[0, 0], [1, 7], [100, 200], [255, 255], [31, 128]] as const) {
+      for (const [o, i] of [
+        [0, 0],
+        [1, 7],
+        [100, 200],
+        [255, 255],
+        [31, 128],
+      ] as const) {
         let d = 0;
         for (let k = 0; k < lora.rank; k++) d += b[o * lora.rank + k]! * a[k * nEmbd + i]!;
         const got = w1.data[o * nEmbd + i]! - w0.data[o * nEmbd + i]!;
@@ -302,7 +337,10 @@ describe('llama.cpp tools built from the bundled source', () => {
     writeFileSync(text, prose(1024));
     const base = await llamaPerplexity({ model: f32, textFile: text, contextSize: 128, chunks: 2 }, { bin });
     const after = await llamaPerplexity({ model: merged, textFile: text, contextSize: 128, chunks: 2 }, { bin });
-    assert.ok(Number.isFinite(after.perplexity) && Math.abs(after.perplexity - base.perplexity) > 1e-3 * base.perplexity, `${after.perplexity} vs ${base.perplexity}`);
+    assert.ok(
+      Number.isFinite(after.perplexity) && Math.abs(after.perplexity - base.perplexity) > 1e-3 * base.perplexity,
+      `${after.perplexity} vs ${base.perplexity}`,
+    );
 
     await assert.rejects(
       llamaExportLora({ model: f32, adapters: [{ path: f32 }], output: join(dir, 'bad.gguf') }, { bin }),

@@ -39,12 +39,21 @@ describe('code shipped inside a model folder', () => {
       const model = engine.api.models.list({ limit: 10 }).find((m) => m.format === 'hf')!;
       const code = model.inspection.modelCode;
       assert.ok(code, 'the inspection records the code');
-      assert.deepEqual(code.autoMap.map((a) => [a.source, a.autoClass, a.ref]), [
-        ['tokenizer_config.json', 'AutoTokenizer', 'tokenization_evil.EvilTokenizer'],
-        ['tokenizer_config.json', 'AutoTokenizer', 'tokenization_evil.EvilTokenizer'],
-      ]);
-      assert.deepEqual(code.files.map((f) => [f.path, f.kind, f.sha256]), [[EVIL_MODULE, 'python', sha256(join(folder, EVIL_MODULE))]]);
-      assert.ok(model.inspection.warnings.some((w) => w.startsWith('This model runs its own code') && w.includes(EVIL_MODULE)), model.inspection.warnings.join('\n'));
+      assert.deepEqual(
+        code.autoMap.map((a) => [a.source, a.autoClass, a.ref]),
+        [
+          ['tokenizer_config.json', 'AutoTokenizer', 'tokenization_evil.EvilTokenizer'],
+          ['tokenizer_config.json', 'AutoTokenizer', 'tokenization_evil.EvilTokenizer'],
+        ],
+      );
+      assert.deepEqual(
+        code.files.map((f) => [f.path, f.kind, f.sha256]),
+        [[EVIL_MODULE, 'python', sha256(join(folder, EVIL_MODULE))]],
+      );
+      assert.ok(
+        model.inspection.warnings.some((w) => w.startsWith('This model runs its own code') && w.includes(EVIL_MODULE)),
+        model.inspection.warnings.join('\n'),
+      );
       assert.equal(model.codeConsent, null);
 
       const refused = await waitForFinal(engine, engine.api.models.convert({ modelId: model.id, to: 'gguf', outtype: 'f16' }).id, 300_000);
@@ -55,7 +64,10 @@ describe('code shipped inside a model folder', () => {
       assert.equal(engine.api.models.list({ limit: 10 }).filter((m) => m.format === 'gguf').length, 0, 'nothing entered the library');
 
       const trusted = await engine.api.models.trustCode({ id: model.id, trust: true });
-      assert.deepEqual(trusted.codeConsent?.files.map((f) => [f.path, f.sha256]), [[EVIL_MODULE, sha256(join(folder, EVIL_MODULE))]]);
+      assert.deepEqual(
+        trusted.codeConsent?.files.map((f) => [f.path, f.sha256]),
+        [[EVIL_MODULE, sha256(join(folder, EVIL_MODULE))]],
+      );
       const allowed = await waitForFinal(engine, engine.api.models.convert({ modelId: model.id, to: 'gguf', outtype: 'f16' }).id, 300_000);
       assert.doesNotMatch(allowed.error ?? '', /Refused to run code/);
       assert.ok(existsSync(marker), `with consent the code ran (job ${allowed.state}: ${allowed.error ?? ''})`);
@@ -80,7 +92,8 @@ describe('code shipped inside a model folder', () => {
   test('`whittle models trust` lists the files with their sha256 and records the consent', () => {
     const cliHome = join(home, 'cli-home');
     mkdirSync(cliHome, { recursive: true });
-    const run = (args: string[]) => spawnSync(process.execPath, [builtCli, ...args], { env: { ...process.env, WHITTLE_HOME: cliHome }, encoding: 'utf8', timeout: 300_000 });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [builtCli, ...args], { env: { ...process.env, WHITTLE_HOME: cliHome }, encoding: 'utf8', timeout: 300_000 });
     const imported = run(['models', 'import', folder, '--json']);
     assert.equal(imported.status, 0, imported.stderr);
     const id = (JSON.parse(imported.stdout) as { id: string }).id;
@@ -88,7 +101,10 @@ describe('code shipped inside a model folder', () => {
     assert.equal(trusted.status, 0, trusted.stderr);
     assert.match(trusted.stderr, new RegExp(`${EVIL_MODULE}\\s+python\\s+sha256 ${sha256(join(folder, EVIL_MODULE))}`));
     const out = JSON.parse(trusted.stdout) as { codeConsent: { files: { path: string; sha256: string }[] } };
-    assert.deepEqual(out.codeConsent.files.map((f) => f.path), [EVIL_MODULE]);
+    assert.deepEqual(
+      out.codeConsent.files.map((f) => f.path),
+      [EVIL_MODULE],
+    );
     const revoked = run(['models', 'trust', id, '--revoke', '--json']);
     assert.equal(revoked.status, 0, revoked.stderr);
     assert.equal((JSON.parse(revoked.stdout) as { codeConsent: unknown }).codeConsent, null);
@@ -105,11 +121,19 @@ describe('code shipped inside a model folder', () => {
       assert.equal(made.status, 0, made.stderr);
     }
     const load = (file: string, guard: PythonJobGuard, weightsOnly: string) =>
-      spawnSync(python, ['-c', `import sys, torch\ntry:\n    torch.load(sys.argv[1], weights_only=${weightsOnly})\nexcept BaseException as e:\n    print(type(e).__name__ + ': ' + str(e)); sys.exit(3)`, file], {
-        env: pythonJobEnv(process.env, { guard }),
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      spawnSync(
+        python,
+        [
+          '-c',
+          `import sys, torch\ntry:\n    torch.load(sys.argv[1], weights_only=${weightsOnly})\nexcept BaseException as e:\n    print(type(e).__name__ + ': ' + str(e)); sys.exit(3)`,
+          file,
+        ],
+        {
+          env: pythonJobEnv(process.env, { guard }),
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
     const noConsent: PythonJobGuard = { models: [{ id: 'm1', name: 'pickled', dir: modelDir, consent: null }] };
 
     const inModel = load(bin, noConsent, 'True');
@@ -120,7 +144,9 @@ describe('code shipped inside a model folder', () => {
     assert.match(anywhere.stdout, /^ModelCodeRefused: Refused to unpickle .*loose\.bin with weights_only=False/);
     assert.equal(existsSync(pickleMarker), false, 'no pickle ran');
 
-    const consent: PythonJobGuard = { models: [{ id: 'm1', name: 'pickled', dir: modelDir, consent: { files: [{ path: 'pytorch_model.bin', kind: 'pickle', sha256: sha256(bin) }] } }] };
+    const consent: PythonJobGuard = {
+      models: [{ id: 'm1', name: 'pickled', dir: modelDir, consent: { files: [{ path: 'pytorch_model.bin', kind: 'pickle', sha256: sha256(bin) }] } }],
+    };
     load(bin, consent, 'False');
     assert.ok(existsSync(pickleMarker), 'with consent for that exact file, torch.load unpickles it');
   });

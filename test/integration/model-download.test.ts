@@ -58,7 +58,11 @@ describe('model downloads from a Hub stand-in', () => {
   after(async () => {
     await engine.dispose();
     await hub.close();
-    for (const [k, v] of [['HF_ENDPOINT', saved.endpoint], ['HF_TOKEN', saved.token], ['HF_HUB_CACHE', saved.cache]] as const) {
+    for (const [k, v] of [
+      ['HF_ENDPOINT', saved.endpoint],
+      ['HF_TOKEN', saved.token],
+      ['HF_HUB_CACHE', saved.cache],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -77,7 +81,10 @@ describe('model downloads from a Hub stand-in', () => {
 
   test('hub search and details go through the Hub client to HF_ENDPOINT', async () => {
     const found = await engine.api.hub.search({ query: 'tiny', sort: 'downloads', limit: 10 });
-    assert.ok(found.some((m) => m.id === 'whittle-test/tiny-GGUF'), JSON.stringify(found));
+    assert.ok(
+      found.some((m) => m.id === 'whittle-test/tiny-GGUF'),
+      JSON.stringify(found),
+    );
     const d = await engine.api.hub.model('whittle-test/tiny-GGUF', 'main');
     assert.equal(d.license, 'apache-2.0');
     assert.deepEqual(d.variants.map((v) => v.label).sort(), ['F16', 'F32']);
@@ -104,7 +111,11 @@ describe('model downloads from a Hub stand-in', () => {
     const before = servedFor('tiny-F32.gguf');
     hub.faults = { throttleBytesPerSec: 1_000_000 };
     const job = engine.api.hub.download({ repo: 'whittle-test/tiny-GGUF', revision: 'main', files: ['tiny-F32.gguf'], tags: [], connections: 1 });
-    assert.equal(engine.api.hub.download({ repo: 'whittle-test/tiny-GGUF', revision: 'main', files: ['tiny-F32.gguf'], tags: [], connections: 4 }).id, job.id, 'asking again joins the running download');
+    assert.equal(
+      engine.api.hub.download({ repo: 'whittle-test/tiny-GGUF', revision: 'main', files: ['tiny-F32.gguf'], tags: [], connections: 4 }).id,
+      job.id,
+      'asking again joins the running download',
+    );
     await progressAbove(job.id, 0.3);
     const pid = engine.jobs.ownership(job.id)?.workerPid;
     assert.ok(pid);
@@ -170,7 +181,10 @@ describe('model downloads from a Hub stand-in', () => {
   });
 
   test('a gated model needs a token; the token works from the store and never reaches logs or the database', async () => {
-    const denied = await waitForFinal(engine, engine.api.hub.download({ repo: 'whittle-test/gated-GGUF', revision: 'main', files: [], tags: [], connections: 1 }).id);
+    const denied = await waitForFinal(
+      engine,
+      engine.api.hub.download({ repo: 'whittle-test/gated-GGUF', revision: 'main', files: [], tags: [], connections: 1 }).id,
+    );
     assert.equal(denied.state, 'failed');
     assert.match(denied.error ?? '', /token/i);
 
@@ -183,7 +197,9 @@ describe('model downloads from a Hub stand-in', () => {
 
     const tokenFile = join(engine.home, 'secrets', 'hf-token');
     if (process.platform !== 'win32') assert.equal((await import('node:fs')).statSync(tokenFile).mode & 0o777, 0o600);
-    const logs = readdirSync(join(engine.home, 'jobs')).map((d) => readFileSync(join(engine.home, 'jobs', d, 'job.log'), 'utf8')).join('\n');
+    const logs = readdirSync(join(engine.home, 'jobs'))
+      .map((d) => readFileSync(join(engine.home, 'jobs', d, 'job.log'), 'utf8'))
+      .join('\n');
     assert.ok(!logs.includes(TOKEN), 'job logs do not contain the token');
     for (const f of readdirSync(engine.home).filter((n) => n.startsWith('whittle.db'))) {
       assert.ok(!readFileSync(join(engine.home, f)).includes(TOKEN), `${f} does not contain the token`);
@@ -215,7 +231,10 @@ describe('model downloads from a Hub stand-in', () => {
     try {
       const e2 = await startTestEngine({ home: join(small, 'home') });
       try {
-        const done = await waitForFinal(e2, e2.api.hub.download({ repo: 'whittle-test/tiny-GGUF', revision: 'main', files: ['tiny-F32.gguf'], tags: [], connections: 1 }).id);
+        const done = await waitForFinal(
+          e2,
+          e2.api.hub.download({ repo: 'whittle-test/tiny-GGUF', revision: 'main', files: ['tiny-F32.gguf'], tags: [], connections: 1 }).id,
+        );
         assert.equal(done.state, 'failed');
         assert.match(done.error ?? '', /Not enough disk space in .*downloads.* needs .* but .* is free/);
         assert.equal(e2.artifacts.list({ kind: 'model', limit: 5 }).length, 0);
@@ -244,11 +263,15 @@ describe('model downloads from a Hub stand-in', () => {
 
     app = await serveApp({ home, env });
     try {
-      const job = await waitForAsync('resumed download to succeed', async () => {
-        const r = await callApi(app.url, 'jobs.get', { id }, 'GET');
-        const j = r.body.result?.data as JobRecord | undefined;
-        return j?.state === 'succeeded' ? j : null;
-      }, 60_000).catch(async (e: unknown) => {
+      const job = await waitForAsync(
+        'resumed download to succeed',
+        async () => {
+          const r = await callApi(app.url, 'jobs.get', { id }, 'GET');
+          const j = r.body.result?.data as JobRecord | undefined;
+          return j?.state === 'succeeded' ? j : null;
+        },
+        60_000,
+      ).catch(async (e: unknown) => {
         const r = await callApi(app.url, 'jobs.get', { id }, 'GET');
         throw new Error(`${String(e)}: ${JSON.stringify(r.body.result?.data)}`);
       });
@@ -257,10 +280,12 @@ describe('model downloads from a Hub stand-in', () => {
       assert.ok(total - firstRun < F32.length, `the restart fetched ${total - firstRun} bytes, less than the whole ${F32.length}`);
       const models = await callApi(app.url, 'models.list', {}, 'GET');
       const list = models.body.result?.data as { sha256: string }[];
-      assert.deepEqual(list.map((m) => m.sha256), [sha256(F32)]);
+      assert.deepEqual(
+        list.map((m) => m.sha256),
+        [sha256(F32)],
+      );
     } finally {
       await app.stop();
     }
   });
 });
-

@@ -66,9 +66,12 @@ describe('model library', () => {
     assert.equal(model.inspection.quantization, 'F16');
     assert.equal(model.inspection.contextLength, 256);
     assert.ok(model.inspection.chatTemplateExample?.includes('<|im_start|>user'), 'the chat template was rendered over an example');
-    assert.deepEqual(engine.api.models.list({ limit: 10 }).map((m) => m.id), [model.id]);
+    assert.deepEqual(
+      engine.api.models.list({ limit: 10 }).map((m) => m.id),
+      [model.id],
+    );
 
-    await assert.rejects(async () => engine.api.models.import({ path: file, mode: 'reference', tags: [] }), /already in the library/);
+    assert.throws(() => engine.api.models.import({ path: file, mode: 'reference', tags: [] }), /already in the library/);
 
     const fit = await engine.api.models.memoryFit({ id: model.id, contextSize: 256 });
     assert.equal(fit.method, 'node-llama-cpp');
@@ -94,10 +97,26 @@ describe('model library', () => {
 
     const updated = engine.api.models.update({ id: model.id, name: 'Tiny renamed', tags: ['test', 'test', 'tiny'], notes: 'copied' });
     assert.deepEqual([updated.name, updated.tags, updated.notes], ['Tiny renamed', ['test', 'tiny'], 'copied']);
-    assert.deepEqual(engine.api.models.list({ search: 'renamed tiny', limit: 10 }).map((m) => m.id), [model.id]);
+    assert.deepEqual(
+      engine.api.models.list({ search: 'renamed tiny', limit: 10 }).map((m) => m.id),
+      [model.id],
+    );
 
     // A derived artifact (what quantize/fine-tune jobs will register) protects its parent.
-    engine.artifacts.insert({ id: 'a-child', kind: 'model', name: 'child', path: join(files, 'child.gguf'), sha256: 'c'.repeat(64), sizeBytes: 1, jobId: null, parents: [model.id], meta: {}, tags: [], notes: '', managed: false });
+    engine.artifacts.insert({
+      id: 'a-child',
+      kind: 'model',
+      name: 'child',
+      path: join(files, 'child.gguf'),
+      sha256: 'c'.repeat(64),
+      sizeBytes: 1,
+      jobId: null,
+      parents: [model.id],
+      meta: {},
+      tags: [],
+      notes: '',
+      managed: false,
+    });
     assert.deepEqual(engine.api.models.get(model.id).children, ['a-child']);
     await assert.rejects(engine.api.models.remove({ id: model.id, force: false }), /derived artifact/);
     const removed = await engine.api.models.remove({ id: model.id, force: true });
@@ -114,7 +133,10 @@ describe('model library', () => {
     writeFileSync(truncated, good.subarray(0, Math.floor(good.length * 0.6)));
     const badMagic = join(files, 'bad-magic.gguf');
     writeFileSync(badMagic, Buffer.concat([Buffer.from('GGUX'), good.subarray(4)]));
-    for (const [file, why] of [[truncated, /truncated/i], [badMagic, /magic|not a GGUF/i]] as const) {
+    for (const [file, why] of [
+      [truncated, /truncated/i],
+      [badMagic, /magic|not a GGUF/i],
+    ] as const) {
       const { job, model } = await importModel(file);
       assert.equal(job.state, 'failed');
       assert.match(job.error ?? '', new RegExp(file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));

@@ -34,7 +34,8 @@ describe('the OpenAI-compatible API conforms', () => {
     return engine.api.models.list({ limit: 100 }).find((m) => m.path === file)!.id;
   }
 
-  const post = (path: string, body: string, contentType = 'application/json') => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const post = (path: string, body: string, contentType = 'application/json') =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
   const chatBody = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1, seed: 1 });
 
   before(async () => {
@@ -43,7 +44,10 @@ describe('the OpenAI-compatible API conforms', () => {
     twins.push(await importGguf(join(engine.home, 'twin-a.gguf'), 'Twin', 6), await importGguf(join(engine.home, 'twin-b.gguf'), 'twin', 7));
     goneFile = join(engine.home, 'gone.gguf');
     await importGguf(goneFile, 'Gone', 8);
-    await engine.api.inference.load({ modelId, options: LoadOptions.parse({ gpu: 'cpu', gpuLayers: 0, contextSize: 2048, threads: 1, parallel: 2, idleUnloadSeconds: 0 }) });
+    await engine.api.inference.load({
+      modelId,
+      options: LoadOptions.parse({ gpu: 'cpu', gpuLayers: 0, contextSize: 2048, threads: 1, parallel: 2, idleUnloadSeconds: 0 }),
+    });
     app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit, routerOptions: { maxParamLength: 5000 } });
     await registerOpenAiRoutes(app, engine.api);
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -66,7 +70,10 @@ describe('the OpenAI-compatible API conforms', () => {
     const e = await client.embeddings.create({ model: 'Tiny Chat (F32)', input: 'a' });
     assert.equal(e.data.length, 1);
     // The model the name named is the one that answered: no other model was loaded for it.
-    assert.deepEqual(engine.api.inference.list().map((m) => m.modelId), [modelId]);
+    assert.deepEqual(
+      engine.api.inference.list().map((m) => m.modelId),
+      [modelId],
+    );
   });
 
   test('an unknown model is a 404 model_not_found; a name two models share is a 400 listing both', async () => {
@@ -128,7 +135,10 @@ describe('the OpenAI-compatible API conforms', () => {
 
   test('a model whose file is missing is left out of /v1/models and answered with a 404 that says so', async () => {
     const goneId = engine.api.models.list({ limit: 100 }).find((m) => m.name === 'Gone')!.id;
-    assert.ok((await client.models.list()).data.some((m) => m.id === goneId), 'listed while its file is there');
+    assert.ok(
+      (await client.models.list()).data.some((m) => m.id === goneId),
+      'listed while its file is there',
+    );
     rmSync(goneFile);
     // The library's file check is cached for a moment.
     await waitForAsync('the model to drop out of /v1/models', async () => !(await client.models.list()).data.some((m) => m.id === goneId), 10_000);
@@ -150,7 +160,14 @@ describe('the OpenAI-compatible API conforms', () => {
     const schema = { type: 'object', properties: { n: { type: 'integer' }, ok: { type: 'boolean' } }, required: ['n', 'ok'], additionalProperties: false };
     const max = 300;
     for (const seed of [3, 4]) {
-      const req = { model: modelId, messages: [{ role: 'user' as const, content: 'json' }], temperature: 0.8, seed, max_tokens: max, response_format: { type: 'json_schema' as const, json_schema: { name: 'x', schema } } };
+      const req = {
+        model: modelId,
+        messages: [{ role: 'user' as const, content: 'json' }],
+        temperature: 0.8,
+        seed,
+        max_tokens: max,
+        response_format: { type: 'json_schema' as const, json_schema: { name: 'x', schema } },
+      };
       const r = await client.chat.completions.create(req);
       const text = r.choices[0]!.message.content ?? '';
       assert.equal(r.choices[0]!.finish_reason, 'stop', JSON.stringify(text));
@@ -170,7 +187,14 @@ describe('the OpenAI-compatible API conforms', () => {
       assert.equal(streamed, text, 'streamed: the same reply');
     }
     // json_object too.
-    const o = await client.chat.completions.create({ model: modelId, messages: [{ role: 'user', content: 'json' }], temperature: 0.8, seed: 5, max_tokens: max, response_format: { type: 'json_object' } });
+    const o = await client.chat.completions.create({
+      model: modelId,
+      messages: [{ role: 'user', content: 'json' }],
+      temperature: 0.8,
+      seed: 5,
+      max_tokens: max,
+      response_format: { type: 'json_object' },
+    });
     const text = o.choices[0]!.message.content ?? '';
     if (o.choices[0]!.finish_reason === 'stop') {
       assert.equal(text, text.trimEnd());

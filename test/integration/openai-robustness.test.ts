@@ -42,10 +42,16 @@ describe('the OpenAI-compatible API under abuse', () => {
     brokenId = await importGguf(bad);
     truncateSync(bad, 4000);
     // One sequence: a request that keeps generating holds the model.
-    await engine.api.inference.load({ modelId, options: LoadOptions.parse({ gpu: 'cpu', gpuLayers: 0, contextSize: 8192, threads: 1, parallel: 1, idleUnloadSeconds: 0 }) });
+    await engine.api.inference.load({
+      modelId,
+      options: LoadOptions.parse({ gpu: 'cpu', gpuLayers: 0, contextSize: 8192, threads: 1, parallel: 1, idleUnloadSeconds: 0 }),
+    });
     // As startHttpServer sets it up: a batch of hundreds of calls fits the path.
     app = Fastify({ logger: false, forceCloseConnections: true, routerOptions: { maxParamLength: 5000 } });
-    await app.register(async (scope) => scope.register(fastifyTRPCPlugin, { prefix: '', trpcOptions: { router: appRouter, createContext: () => ({ api: engine.api }) } }), { prefix: '/api' });
+    await app.register(
+      async (scope) => scope.register(fastifyTRPCPlugin, { prefix: '', trpcOptions: { router: appRouter, createContext: () => ({ api: engine.api }) } }),
+      { prefix: '/api' },
+    );
     await registerOpenAiRoutes(app, engine.api);
     await app.listen({ host: '127.0.0.1', port: 0 });
     url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -60,8 +66,18 @@ describe('the OpenAI-compatible API under abuse', () => {
   test('a whole (non-streamed) chat request stops generating when its client goes away', async () => {
     // A grammar that takes thousands of tokens to satisfy: without the abort this runs for many seconds.
     const schema = { type: 'array', items: { type: 'string', minLength: 20 }, minItems: 200 };
-    const body = JSON.stringify({ model: modelId, messages: [{ role: 'user', content: 'go' }], max_tokens: 100_000, temperature: 1, seed: 1, response_format: { type: 'json_schema', json_schema: { name: 'long', schema } } });
-    const req = request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const body = JSON.stringify({
+      model: modelId,
+      messages: [{ role: 'user', content: 'go' }],
+      max_tokens: 100_000,
+      temperature: 1,
+      seed: 1,
+      response_format: { type: 'json_schema', json_schema: { name: 'long', schema } },
+    });
+    const req = request(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
     req.on('error', () => undefined);
     req.end(body);
     await waitFor('the generation to start', () => loaded().active === 1, 20_000);
@@ -74,14 +90,21 @@ describe('the OpenAI-compatible API under abuse', () => {
 
     // The only sequence is free again: the next request is served at once.
     const t = Date.now();
-    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: modelId, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, seed: 2 }) });
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: modelId, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, seed: 2 }),
+    });
     assert.equal(res.status, 200);
     assert.ok(Date.now() - t < 3000, `served in ${Date.now() - t} ms`);
   });
 
   test('a streamed request for a model that fails to load gets an HTTP error with an OpenAI error body, not a 200 stream', async () => {
     for (const path of ['/v1/chat/completions', '/v1/completions']) {
-      const payload = path === '/v1/completions' ? { model: brokenId, prompt: 'x', stream: true } : { model: brokenId, messages: [{ role: 'user', content: 'x' }], stream: true };
+      const payload =
+        path === '/v1/completions'
+          ? { model: brokenId, prompt: 'x', stream: true }
+          : { model: brokenId, messages: [{ role: 'user', content: 'x' }], stream: true };
       const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
       assert.ok(res.status >= 400 && res.status < 600, `${path}: status ${res.status}`);
       assert.match(res.headers.get('content-type') ?? '', /application\/json/);
@@ -90,7 +113,11 @@ describe('the OpenAI-compatible API under abuse', () => {
       assert.match(body.error.message, /failed to load/);
     }
     // A streamed request that works still streams.
-    const ok = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: modelId, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, seed: 3, stream: true }) });
+    const ok = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: modelId, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, seed: 3, stream: true }),
+    });
     assert.equal(ok.status, 200);
     assert.match(ok.headers.get('content-type') ?? '', /text\/event-stream/);
     assert.match(await ok.text(), /data: \[DONE\]/);
@@ -117,7 +144,11 @@ describe('the OpenAI-compatible API under abuse', () => {
     const n = MAX_JOBS_PER_REQUEST + 3;
     const before = engine.jobs.list({ kind: 'test.sleep', limit: 1000 }).length;
     const input = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), { kind: 'test.sleep', input: { seconds: 0.05, steps: 1 } }]));
-    const res = await fetch(`${url}/api/${Array(n).fill('jobs.start').join(',')}?batch=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    const res = await fetch(`${url}/api/${Array(n).fill('jobs.start').join(',')}?batch=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
     const items = (await res.json()) as { result?: unknown; error?: { data: { code: string; httpStatus: number }; message: string } }[];
     assert.equal(items.length, n);
     assert.equal(items.filter((i) => i.result).length, MAX_JOBS_PER_REQUEST);
@@ -129,7 +160,11 @@ describe('the OpenAI-compatible API under abuse', () => {
     }
     assert.equal(engine.jobs.list({ kind: 'test.sleep', limit: 1000 }).length - before, MAX_JOBS_PER_REQUEST);
     // The next request may start jobs again.
-    const again = await fetch(`${url}/api/jobs.start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'test.sleep', input: { seconds: 0.05, steps: 1 } }) });
+    const again = await fetch(`${url}/api/jobs.start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'test.sleep', input: { seconds: 0.05, steps: 1 } }),
+    });
     assert.equal(again.status, 200);
   });
 });

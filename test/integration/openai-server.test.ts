@@ -22,7 +22,11 @@ describe('the OpenAI-compatible API', () => {
     const started = await callApi(app.url, 'models.import', { path: file, mode: 'reference', tags: [] });
     assert.equal(started.status, 200, JSON.stringify(started.body));
     const jobId = (started.body.result as { data: { id: string } }).data.id;
-    await waitForAsync('the import', async () => ((await callApi(app.url, 'jobs.get', { id: jobId }, 'GET')).body.result as { data: { state: string } }).data.state === 'succeeded', 60_000);
+    await waitForAsync(
+      'the import',
+      async () => ((await callApi(app.url, 'jobs.get', { id: jobId }, 'GET')).body.result as { data: { state: string } }).data.state === 'succeeded',
+      60_000,
+    );
     const models = (await callApi(app.url, 'models.list', { limit: 10 }, 'GET')).body.result as { data: { id: string }[] };
     modelId = models.data[0]!.id;
     const loaded = await callApi(app.url, 'inference.load', { modelId, options: { gpu: 'cpu', gpuLayers: 0, contextSize: 2048, threads: 1, parallel: 4 } });
@@ -33,7 +37,10 @@ describe('the OpenAI-compatible API', () => {
 
   test('lists library models by their ids', async () => {
     const list = await client.models.list();
-    assert.deepEqual(list.data.map((m) => m.id), [modelId]);
+    assert.deepEqual(
+      list.data.map((m) => m.id),
+      [modelId],
+    );
     assert.equal(list.data[0]!.object, 'model');
   });
 
@@ -43,7 +50,13 @@ describe('the OpenAI-compatible API', () => {
     assert.ok(text.length > 0);
     assert.ok(['stop', 'length'].includes(whole.choices[0]!.finish_reason));
     assert.ok(whole.usage && whole.usage.prompt_tokens > 0 && whole.usage.completion_tokens > 0 && whole.usage.completion_tokens <= 12);
-    const stream = await client.chat.completions.create({ model: modelId, messages: [{ role: 'user', content: 'hi' }], ...params, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: modelId,
+      messages: [{ role: 'user', content: 'hi' }],
+      ...params,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let streamed = '';
     let chunks = 0;
     let usage = null;
@@ -75,7 +88,14 @@ describe('the OpenAI-compatible API', () => {
 
   test('response_format json_schema gives JSON that parses and fits the schema', async () => {
     const schema = { type: 'object', properties: { n: { type: 'integer' }, ok: { type: 'boolean' } }, required: ['n', 'ok'], additionalProperties: false };
-    const r = await client.chat.completions.create({ model: modelId, messages: [{ role: 'user', content: 'json' }], temperature: 0.8, seed: 3, max_tokens: 60, response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } });
+    const r = await client.chat.completions.create({
+      model: modelId,
+      messages: [{ role: 'user', content: 'json' }],
+      temperature: 0.8,
+      seed: 3,
+      max_tokens: 60,
+      response_format: { type: 'json_schema', json_schema: { name: 'x', schema } },
+    });
     const parsed = JSON.parse(r.choices[0]!.message.content ?? '') as { n: unknown; ok: unknown };
     assert.equal(typeof parsed.n, 'number');
     assert.ok(Number.isInteger(parsed.n));
@@ -84,11 +104,29 @@ describe('the OpenAI-compatible API', () => {
 
   test('tools: a forced call comes back as tool_calls (whole and streamed), and its result round-trips by id', async () => {
     const tools = [
-      { type: 'function' as const, function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { enum: ['Paris', 'Oslo'] } }, required: ['city'] } } },
-      { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { enum: ['UTC', 'CET'] } }, required: ['zone'] } } },
+      {
+        type: 'function' as const,
+        function: {
+          name: 'get_weather',
+          description: 'Weather for a city',
+          parameters: { type: 'object', properties: { city: { enum: ['Paris', 'Oslo'] } }, required: ['city'] },
+        },
+      },
+      {
+        type: 'function' as const,
+        function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { enum: ['UTC', 'CET'] } }, required: ['zone'] } },
+      },
     ];
     const ask = [{ role: 'user' as const, content: 'weather?' }];
-    const r = await client.chat.completions.create({ model: modelId, messages: ask, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } }, temperature: 0.8, seed: 2, max_tokens: 60 });
+    const r = await client.chat.completions.create({
+      model: modelId,
+      messages: ask,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      temperature: 0.8,
+      seed: 2,
+      max_tokens: 60,
+    });
     const choice = r.choices[0]!;
     assert.equal(choice.finish_reason, 'tool_calls');
     const call = choice.message.tool_calls?.[0];
@@ -96,7 +134,16 @@ describe('the OpenAI-compatible API', () => {
     assert.equal(call.function.name, 'get_weather');
     assert.ok(['Paris', 'Oslo'].includes((JSON.parse(call.function.arguments) as { city: string }).city), call.function.arguments);
 
-    const stream = await client.chat.completions.create({ model: modelId, messages: ask, tools, tool_choice: 'required', temperature: 0.8, seed: 2, max_tokens: 60, stream: true });
+    const stream = await client.chat.completions.create({
+      model: modelId,
+      messages: ask,
+      tools,
+      tool_choice: 'required',
+      temperature: 0.8,
+      seed: 2,
+      max_tokens: 60,
+      stream: true,
+    });
     const streamed: { name?: string; arguments?: string }[] = [];
     let finish: string | null = null;
     for await (const c of stream) {
@@ -104,22 +151,43 @@ describe('the OpenAI-compatible API', () => {
       finish = c.choices[0]?.finish_reason ?? finish;
     }
     assert.equal(finish, 'tool_calls');
-    assert.ok(streamed.length >= 1 && streamed.every((t) => ['get_weather', 'get_time'].includes(t.name ?? '') && typeof JSON.parse(t.arguments ?? '') === 'object'), JSON.stringify(streamed));
+    assert.ok(
+      streamed.length >= 1 && streamed.every((t) => ['get_weather', 'get_time'].includes(t.name ?? '') && typeof JSON.parse(t.arguments ?? '') === 'object'),
+      JSON.stringify(streamed),
+    );
 
-    const followUp = (result: string) => client.chat.completions.create({ model: modelId, messages: [...ask, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: call.id, content: result }], tools, temperature: 0.8, seed: 2, max_tokens: 2 });
+    const followUp = (result: string) =>
+      client.chat.completions.create({
+        model: modelId,
+        messages: [...ask, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: call.id, content: result }],
+        tools,
+        temperature: 0.8,
+        seed: 2,
+        max_tokens: 2,
+      });
     const short = await followUp('sunny');
     const long = await followUp('sunny, 21 degrees');
     assert.equal(long.usage!.prompt_tokens - short.usage!.prompt_tokens, ', 21 degrees'.length, 'the result is in the prompt');
-    await assert.rejects(client.chat.completions.create({ model: modelId, messages: [...ask, { role: 'assistant', content: null, tool_calls: [call] }], tools, max_tokens: 2 }), (err: unknown) => {
-      assert.ok(err instanceof OpenAI.BadRequestError);
-      assert.match(err.message, /messages\[1\]: tool call 0 \("get_weather"\) has no tool message with its result/);
-      return true;
-    });
-    await assert.rejects(client.chat.completions.create({ model: modelId, messages: [...ask, { role: 'assistant', content: null, tool_calls: [{ ...call, function: { ...call.function, arguments: '{"city": ' } }] }], tools }), (err: unknown) => {
-      assert.ok(err instanceof OpenAI.BadRequestError);
-      assert.match(err.message, /messages\[1\]\.tool_calls\[0\]\.function\.arguments: not JSON/);
-      return true;
-    });
+    await assert.rejects(
+      client.chat.completions.create({ model: modelId, messages: [...ask, { role: 'assistant', content: null, tool_calls: [call] }], tools, max_tokens: 2 }),
+      (err: unknown) => {
+        assert.ok(err instanceof OpenAI.BadRequestError);
+        assert.match(err.message, /messages\[1\]: tool call 0 \("get_weather"\) has no tool message with its result/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      client.chat.completions.create({
+        model: modelId,
+        messages: [...ask, { role: 'assistant', content: null, tool_calls: [{ ...call, function: { ...call.function, arguments: '{"city": ' } }] }],
+        tools,
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof OpenAI.BadRequestError);
+        assert.match(err.message, /messages\[1\]\.tool_calls\[0\]\.function\.arguments: not JSON/);
+        return true;
+      },
+    );
   });
 
   test('errors come back in OpenAI’s shape', async () => {
@@ -154,7 +222,14 @@ describe('the OpenAI-compatible API', () => {
 
   test('16 concurrent streaming clients all finish without errors', async () => {
     const runs = Array.from({ length: 16 }, async (_, i) => {
-      const s = await client.chat.completions.create({ model: modelId, messages: [{ role: 'user', content: `q${i}` }], temperature: 0.8, seed: i, max_tokens: 8, stream: true });
+      const s = await client.chat.completions.create({
+        model: modelId,
+        messages: [{ role: 'user', content: `q${i}` }],
+        temperature: 0.8,
+        seed: i,
+        max_tokens: 8,
+        stream: true,
+      });
       let text = '';
       let finish: string | null = null;
       for await (const c of s) {

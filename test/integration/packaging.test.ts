@@ -10,7 +10,11 @@ describe('packaged toolchains (extra resources beside app.asar)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('scripts/package-toolchains.mjs stages tools and uv that a packaged app finds with an empty cache', () => {
-    const staged = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'package-toolchains.mjs')], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, WHITTLE_HOME: join(dir, 'home') } });
+    const staged = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'package-toolchains.mjs')], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, WHITTLE_HOME: join(dir, 'home') },
+    });
     assert.equal(staged.status, 0, staged.stderr + staged.stdout);
     // The layout electron-builder.yml produces under process.resourcesPath.
     const resources = join(dir, 'resources');
@@ -24,7 +28,10 @@ describe('packaged toolchains (extra resources beside app.asar)', () => {
     assert.equal(llama.state, 'ready');
     assert.ok(llama.dir?.startsWith(join(resources, 'llama')), llama.dir ?? '');
     assert.equal(out.components.find((c) => c.component === 'python')!.state, 'missing');
-    const uv = spawnSync(process.execPath, [builtCli, 'toolchain', 'uv', '--json'], { encoding: 'utf8', env: { ...env, UV_DEFAULT_INDEX: 'http://127.0.0.1:9/unreachable' } });
+    const uv = spawnSync(process.execPath, [builtCli, 'toolchain', 'uv', '--json'], {
+      encoding: 'utf8',
+      env: { ...env, UV_DEFAULT_INDEX: 'http://127.0.0.1:9/unreachable' },
+    });
     assert.equal(uv.status, 0, uv.stderr);
     const pinned = (JSON.parse(readFileSync(join(repoRoot, 'resources', 'python', 'uv-pin.json'), 'utf8')) as { version: string }).version;
     assert.deepEqual(JSON.parse(uv.stdout), { path: join(resources, 'uv', process.platform === 'win32' ? 'uv.exe' : 'uv'), version: pinned, fetched: false });

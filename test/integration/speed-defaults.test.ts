@@ -10,8 +10,10 @@ import { startTestEngine, waitForFinal } from '../helpers/engine';
 
 type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
 
-const opts = (over: Partial<LoadOptions> = {}): LoadOptions => LoadOptions.parse({ gpu: 'cpu', gpuLayers: 0, contextSize: 512, threads: 1, parallel: 2, idleUnloadSeconds: 0, ...over });
-const greedy = (over: Partial<SamplingParams> = {}): SamplingParams => SamplingParams.parse({ temperature: 0, topK: 1, seed: 1, repeatPenalty: 1, maxTokens: 4, ...over });
+const opts = (over: Partial<LoadOptions> = {}): LoadOptions =>
+  LoadOptions.parse({ gpu: 'cpu', gpuLayers: 0, contextSize: 512, threads: 1, parallel: 2, idleUnloadSeconds: 0, ...over });
+const greedy = (over: Partial<SamplingParams> = {}): SamplingParams =>
+  SamplingParams.parse({ temperature: 0, topK: 1, seed: 1, repeatPenalty: 1, maxTokens: 4, ...over });
 
 async function importGguf(engine: TestEngine, file: string): Promise<string> {
   const job = await waitForFinal(engine, engine.api.models.import({ path: file, mode: 'reference', tags: [] }).id, 60_000);
@@ -60,9 +62,12 @@ describe('speed defaults (tiny GGUF)', () => {
     const windows = await Promise.all(
       [a, b].map(async (modelId) => {
         let first = 0;
-        const r = await engine.api.inference.chat({ modelId, messages: [{ role: 'user', content: 'compare' }], params: greedy({ maxTokens: 48, temperature: 0.8, topK: 40 }) }, (e) => {
-          if (e.type === 'text' && !first) first = performance.now();
-        });
+        const r = await engine.api.inference.chat(
+          { modelId, messages: [{ role: 'user', content: 'compare' }], params: greedy({ maxTokens: 48, temperature: 0.8, topK: 40 }) },
+          (e) => {
+            if (e.type === 'text' && !first) first = performance.now();
+          },
+        );
         assert.ok(r.metrics.completionTokens > 8, String(r.metrics.completionTokens));
         return { first, end: performance.now() };
       }),
@@ -73,12 +78,22 @@ describe('speed defaults (tiny GGUF)', () => {
 
   test('a conversation’s next turn evaluates only its new tokens, with two conversations interleaved', async () => {
     await engine.api.inference.load({ modelId: a, options: opts() });
-    const first = (topic: string): ChatMessage[] => [{ role: 'system', content: `You answer questions about ${topic}. `.repeat(4) }, { role: 'user', content: `Tell me about ${topic}.` }];
+    const first = (topic: string): ChatMessage[] => [
+      { role: 'system', content: `You answer questions about ${topic}. `.repeat(4) },
+      { role: 'user', content: `Tell me about ${topic}.` },
+    ];
     const turn = (messages: ChatMessage[]) => engine.api.inference.chat({ modelId: a, messages, params: greedy() });
     const x1 = await turn(first('rivers'));
     const y1 = await turn(first('mountains'));
-    const next = (topic: string, reply: string): ChatMessage[] => [...first(topic), { role: 'assistant', content: reply }, { role: 'user', content: 'And then?' }];
-    for (const [topic, t1] of [['rivers', x1], ['mountains', y1]] as const) {
+    const next = (topic: string, reply: string): ChatMessage[] => [
+      ...first(topic),
+      { role: 'assistant', content: reply },
+      { role: 'user', content: 'And then?' },
+    ];
+    for (const [topic, t1] of [
+      ['rivers', x1],
+      ['mountains', y1],
+    ] as const) {
       const t2 = await turn(next(topic, t1.text));
       const added = t2.metrics.promptTokens - t1.metrics.promptTokens;
       const evaluated = t2.metrics.promptTokens - (t2.metrics.cachedTokens ?? 0);
@@ -94,7 +109,11 @@ describe('speed defaults (tiny GGUF)', () => {
     try {
       type Usage = { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } };
       const ask = async (messages: { role: string; content: string }[]): Promise<{ text: string; usage: Usage }> => {
-        const res = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: a, messages, max_tokens: 4, temperature: 0, seed: 1 }) });
+        const res = await fetch(`${server.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: a, messages, max_tokens: 4, temperature: 0, seed: 1 }),
+        });
         const body = (await res.json()) as { choices: { message: { content: string } }[]; usage: Usage };
         assert.equal(res.status, 200, JSON.stringify(body));
         return { text: body.choices[0]!.message.content, usage: body.usage };

@@ -178,7 +178,7 @@ test("node-llama-cpp's GGUF reader parses the metadata and tensor layout we wrot
   assert.equal(tok.ggml.tokens[byteToken(0xff)], '<0xFF>');
   assert.equal(tok.ggml.tokens[SPACE_TOKEN], SPM_SPACE);
   assert.deepEqual([...tok.ggml.token_type.slice(0, 4)], [2, 3, 3, 6]);
-  assert.equal(tok.ggml.token_type.filter((t) => t === 6).length, 256);
+  assert.equal(tok.ggml.token_type.filter((t) => Number(t) === 6).length, 256);
   assert.equal(tok.ggml.scores?.length, N_VOCAB);
   assert.equal(tok.ggml.bos_token_id, 1);
   assert.equal(tok.ggml.eos_token_id, 2);
@@ -299,7 +299,10 @@ test('llama.cpp loads the model, tokenizes bytes exactly, and generates reproduc
     // Generation: greedy, every token is a real vocab id, reproducible within a model and across files.
     const first = await greedyTokens(model, 'Once upon a time', 12);
     assert.equal(first.length, 12);
-    assert.ok(first.every((t) => Number.isInteger(t) && t >= 0 && t < N_VOCAB), `tokens in vocab: ${first.join(',')}`);
+    assert.ok(
+      first.every((t) => Number.isInteger(t) && t >= 0 && t < N_VOCAB),
+      `tokens in vocab: ${first.join(',')}`,
+    );
     assert.deepEqual(await greedyTokens(model, 'Once upon a time', 12), first, 'same model, same output');
     assert.deepEqual(await greedyTokens(twin, 'Once upon a time', 12), first, 'same seed, separately written file, same output');
 
@@ -355,7 +358,10 @@ test('F16 and GQA variants load in llama.cpp and generate reproducibly', TIMEOUT
       assert.equal(model.detokenize(model.tokenize(text)), text, label);
       const first = await greedyTokens(model, 'Once upon a time', 8);
       assert.equal(first.length, 8, label);
-      assert.ok(first.every((t) => t >= 0 && t < N_VOCAB), `${label}: ${first.join(',')}`);
+      assert.ok(
+        first.every((t) => t >= 0 && t < N_VOCAB),
+        `${label}: ${first.join(',')}`,
+      );
       assert.deepEqual(await greedyTokens(model, 'Once upon a time', 8), first, `${label} reproducible`);
     } finally {
       await model.dispose();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { JOB_KIND_SPECS } from '../../electron/engine/jobs/kind-specs';
+import { jobKindDef } from '../../electron/engine/jobs/registry';
 import { DEFAULT_INSPECT_HEAP_MB } from '../../electron/engine/jobs/worker-limits';
 import { isPidAlive } from '../../electron/engine/util/processes';
 import { ConflictError } from '../../shared/errors';
@@ -115,7 +115,7 @@ describe('bounded workers', () => {
 
   test('inspect and import workers run under a heap limit', () => {
     for (const kind of ['model.inspect', 'model.import', 'model.download', 'model.convert'] as const) {
-      assert.equal(JOB_KIND_SPECS[kind].heapLimitMb?.({} as never), DEFAULT_INSPECT_HEAP_MB, kind);
+      assert.equal(jobKindDef(kind).heapLimitMb?.({} as never), DEFAULT_INSPECT_HEAP_MB, kind);
     }
   });
 
@@ -151,7 +151,10 @@ describe('bounded workers', () => {
     assert.equal(done.state, 'failed');
     assert.match(done.error ?? '', /^timed out after 3 s/);
     const log = await engine.runner.readLog(job.id, 50);
-    assert.ok(log.lines.some((l) => /timed out after 3 s: stopping the worker/.test(l)), 'the log says why it stopped');
+    assert.ok(
+      log.lines.some((l) => /timed out after 3 s: stopping the worker/.test(l)),
+      'the log says why it stopped',
+    );
     assert.ok(Date.now() - started < 15_000, 'stopped at the deadline, not at the end of the sleep');
     assert.equal(isPidAlive(pid), false, 'the worker is gone');
     assert.equal(existsSync(engine.runner.stagingDir(job.id)), false, 'partial output removed');

@@ -50,7 +50,12 @@ test('chat export never rewrites a dataset: a second export makes version 2, par
     assert.equal(v2.meta.previousVersion, v1.id);
     assert.equal((v2.meta.conversations as string[]).length, 2);
     assert.equal(sha(v2.path), v2.sha256);
-    assert.equal(readFileSync(v2.path, 'utf8').split('\n').filter((l) => l.trim()).length, 2);
+    assert.equal(
+      readFileSync(v2.path, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim()).length,
+      2,
+    );
 
     // The old version: same record, same file bytes, same digest.
     const v1After = artifacts.get(v1.id)!;
@@ -62,7 +67,14 @@ test('chat export never rewrites a dataset: a second export makes version 2, par
     const third = await api.export({ conversationId: chat('three?', 'three'), column: 0, dataset: 'mine' });
     const v3 = artifacts.get(third.artifactId!)!;
     assert.deepEqual([v3.meta.version, v3.meta.previousVersion, v3.parents, third.rows], [3, v2.id, [v2.id], 3]);
-    assert.deepEqual(artifacts.lineage(v3.id).map((s) => [s.artifact.id, s.depth]), [[v3.id, 0], [v2.id, 1], [v1.id, 2]]);
+    assert.deepEqual(
+      artifacts.lineage(v3.id).map((s) => [s.artifact.id, s.depth]),
+      [
+        [v3.id, 0],
+        [v2.id, 1],
+        [v1.id, 2],
+      ],
+    );
 
     // Another dataset whose name looks like a version file name is a separate chain.
     const other = await api.export({ conversationId: chat('x?', 'x'), column: 0, dataset: 'mine.v2' });
@@ -91,21 +103,43 @@ test('lineage: one query returns model -> converted -> quantized with depth and 
     artifacts.insert({ ...base, id: 'a-unrelated', name: 'other', path: '/m/other', jobId: null, parents: [] });
 
     const steps = artifacts.lineage('a-q4');
-    assert.deepEqual(steps.map((s) => [s.artifact.id, s.depth]), [['a-q4', 0], ['a-f16', 1], ['a-base', 2]]);
-    assert.deepEqual(steps.map((s) => s.job?.kind), ['model.quantize', 'model.convert', 'model.import']);
+    assert.deepEqual(
+      steps.map((s) => [s.artifact.id, s.depth]),
+      [
+        ['a-q4', 0],
+        ['a-f16', 1],
+        ['a-base', 2],
+      ],
+    );
+    assert.deepEqual(
+      steps.map((s) => s.job?.kind),
+      ['model.quantize', 'model.convert', 'model.import'],
+    );
     assert.deepEqual(steps[0]!.job?.input, { type: 'Q4_K_M', imatrix: false });
     assert.deepEqual(steps[1]!.job?.input, { outtype: 'f16' });
     assert.equal(steps[2]!.job?.id, 'j-import');
     assert.equal(typeof steps[2]!.job?.createdAt, 'number');
     assert.deepEqual(steps[1]!.artifact.parents, ['a-base']);
 
-    assert.deepEqual(artifacts.lineage('a-base').map((s) => [s.artifact.id, s.depth]), [['a-base', 0]]);
+    assert.deepEqual(
+      artifacts.lineage('a-base').map((s) => [s.artifact.id, s.depth]),
+      [['a-base', 0]],
+    );
     assert.deepEqual(artifacts.lineage('a-missing'), []);
     // A step with no job record (registered by hand, or the job was pruned).
     artifacts.insert({ ...base, id: 'a-merge', name: 'merge', path: '/m/merge', jobId: null, parents: ['a-q4', 'a-base'] });
     const merged = artifacts.lineage('a-merge');
     assert.equal(merged[0]!.job, null);
-    assert.deepEqual(merged.map((s) => [s.artifact.id, s.depth]), [['a-merge', 0], ['a-base', 1], ['a-q4', 1], ['a-f16', 2]], 'an ancestor reached twice appears once, at its nearest depth');
+    assert.deepEqual(
+      merged.map((s) => [s.artifact.id, s.depth]),
+      [
+        ['a-merge', 0],
+        ['a-base', 1],
+        ['a-q4', 1],
+        ['a-f16', 2],
+      ],
+      'an ancestor reached twice appears once, at its nearest depth',
+    );
     db.close();
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -135,7 +169,10 @@ test('page: keyset cursor walks every artifact once, newest first, with filters;
     assert.equal(pages, 3);
     assert.equal(new Set(seen).size, 7, `every artifact once: ${seen.join(',')}`);
     const all = artifacts.page(ArtifactsPageRequest.parse({ limit: 100 }));
-    assert.deepEqual(seen, all.items.map((a) => a.id));
+    assert.deepEqual(
+      seen,
+      all.items.map((a) => a.id),
+    );
     assert.equal(all.nextCursor, null);
     const models = artifacts.page(ArtifactsPageRequest.parse({ kind: 'model', limit: 2 }));
     assert.ok(models.items.every((a) => a.kind === 'model'));

@@ -19,7 +19,22 @@ function fixture(): { store: ConversationsStore; file: string; home: string; con
   mkdirSync(home, { recursive: true });
   const file = join(home, 'whittle.db');
   const store = new ConversationsStore(openDatabase(file));
-  const c = store.create({ columns: [{ modelId: 'm1' }, { modelId: 'm2' }], systemPrompt: 'Be brief.', params: { temperature: 0.7, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1.1, maxTokens: 64, stop: [], chatTemplate: '{{ messages }}', jsonSchema: { type: 'object' } }, sameSeed: true });
+  const c = store.create({
+    columns: [{ modelId: 'm1' }, { modelId: 'm2' }],
+    systemPrompt: 'Be brief.',
+    params: {
+      temperature: 0.7,
+      topK: 40,
+      topP: 0.95,
+      minP: 0.05,
+      repeatPenalty: 1.1,
+      maxTokens: 64,
+      stop: [],
+      chatTemplate: '{{ messages }}',
+      jsonSchema: { type: 'object' },
+    },
+    sameSeed: true,
+  });
   const user = store.addMessage({ conversationId: c.id, parentId: null, role: 'user', content: 'Hi', column: null, modelId: null, metrics: null });
   return { store, file, home, conversationId: c.id, userId: user.id };
 }
@@ -63,7 +78,10 @@ test('the engine saves a reply as it streams (throttled), then complete, chained
     }
     await running;
     const done = store.messages(conversationId).filter((m) => m.role === 'assistant');
-    assert.deepEqual(done.map((m) => m.status), ['complete', 'complete']);
+    assert.deepEqual(
+      done.map((m) => m.status),
+      ['complete', 'complete'],
+    );
     assert.ok(done.every((m) => m.content.startsWith('t0 t1') && m.content.includes('t29')));
     assert.equal(done[1]!.parentId, done[0]!.id, 'the second reply hangs under the first');
     assert.equal(done[0]!.parentId, userId);
@@ -72,7 +90,10 @@ test('the engine saves a reply as it streams (throttled), then complete, chained
     assert.equal(seen[0]!.chatTemplate, '{{ messages }}', 'the conversation’s chat template is used');
     assert.deepEqual(seen[0]!.jsonSchema, { type: 'object' });
     assert.equal(seen[0]!.params.seed, 5);
-    assert.deepEqual(seen[0]!.messages, [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]);
+    assert.deepEqual(seen[0]!.messages, [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+    ]);
     assert.ok(!('chatTemplate' in seen[0]!.params), 'the sampling params carry no template');
     assert.equal(events.filter((e) => e.type === 'end').length, 2);
     assert.ok(REPLY_SAVE_MS <= 250);
@@ -93,7 +114,10 @@ test('a reply cut off (the client went away, or Stop) is saved as far as it got 
     const [reply] = store.messages(conversationId).filter((m) => m.role === 'assistant');
     assert.ok(reply, 'the partial reply is kept');
     assert.equal(reply.status, 'interrupted');
-    const streamed = events.filter((e): e is Extract<ReplyEvent, { type: 'text' }> => e.type === 'text').map((e) => e.text).join('');
+    const streamed = events
+      .filter((e): e is Extract<ReplyEvent, { type: 'text' }> => e.type === 'text')
+      .map((e) => e.text)
+      .join('');
     assert.equal(reply.content, streamed, 'every streamed token is saved, not only the last throttled write');
     assert.equal((reply.metrics as { finishReason?: string } | null)?.finishReason, 'abort');
 
@@ -128,27 +152,105 @@ test('a reply the engine was writing when it died reads as interrupted after a r
 });
 
 test('export rows: consecutive user messages merged, trailing user turns dropped, invalid rows skipped with a reason', () => {
-  const fixed = fixRow({ messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c' }, { role: 'user', content: 'd' }] });
+  const fixed = fixRow({
+    messages: [
+      { role: 'system', content: 'S' },
+      { role: 'user', content: 'a' },
+      { role: 'user', content: 'b' },
+      { role: 'assistant', content: 'c' },
+      { role: 'user', content: 'd' },
+    ],
+  });
   assert.ok(fixed.row);
-  assert.deepEqual(fixed.row.messages, [{ role: 'system', content: 'S' }, { role: 'user', content: 'a\n\nb' }, { role: 'assistant', content: 'c' }]);
+  assert.deepEqual(fixed.row.messages, [
+    { role: 'system', content: 'S' },
+    { role: 'user', content: 'a\n\nb' },
+    { role: 'assistant', content: 'c' },
+  ]);
   assert.equal(fixed.fixed.length, 2, JSON.stringify(fixed.fixed));
   assert.ok(FineTuneRow.safeParse(fixed.row).success);
 
-  const empty = fixRow({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: '  ' }] });
+  const empty = fixRow({
+    messages: [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: '  ' },
+    ],
+  });
   assert.equal(empty.row, null, 'nothing left to learn from');
   assert.ok(!empty.row && /assistant|messages/.test(empty.why), !empty.row ? empty.why : '');
 
-  assert.ok(fixRow({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] }).row, 'a valid row passes untouched');
-  const clean = fixRow({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] });
+  assert.ok(
+    fixRow({
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'a' },
+      ],
+    }).row,
+    'a valid row passes untouched',
+  );
+  const clean = fixRow({
+    messages: [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'a' },
+    ],
+  });
   assert.deepEqual(clean.row ? clean.fixed : null, []);
 
   // The schema itself: alternation, the ending, tool calls paired with tool messages.
-  assert.equal(FineTuneRow.safeParse({ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c' }] }).success, false);
-  assert.equal(FineTuneRow.safeParse({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }] }).success, false);
+  assert.equal(
+    FineTuneRow.safeParse({
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'user', content: 'b' },
+        { role: 'assistant', content: 'c' },
+      ],
+    }).success,
+    false,
+  );
+  assert.equal(
+    FineTuneRow.safeParse({
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'b' },
+        { role: 'user', content: 'c' },
+      ],
+    }).success,
+    false,
+  );
   const call = { id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } };
-  assert.equal(FineTuneRow.safeParse({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'c1', content: '1' }, { role: 'assistant', content: 'done' }] }).success, true);
-  assert.equal(FineTuneRow.safeParse({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'assistant', content: 'done' }] }).success, false, 'an unanswered tool call');
-  assert.equal(FineTuneRow.safeParse({ messages: [{ role: 'user', content: 'a' }, { role: 'tool', tool_call_id: 'x', content: '1' }, { role: 'assistant', content: 'done' }] }).success, false, 'a tool message without a call');
+  assert.equal(
+    FineTuneRow.safeParse({
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: 'c1', content: '1' },
+        { role: 'assistant', content: 'done' },
+      ],
+    }).success,
+    true,
+  );
+  assert.equal(
+    FineTuneRow.safeParse({
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'assistant', content: 'done' },
+      ],
+    }).success,
+    false,
+    'an unanswered tool call',
+  );
+  assert.equal(
+    FineTuneRow.safeParse({
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'tool', tool_call_id: 'x', content: '1' },
+        { role: 'assistant', content: 'done' },
+      ],
+    }).success,
+    false,
+    'a tool message without a call',
+  );
 });
 
 test('the conversation settings validate a JSON schema and OpenAI tools, naming the error', () => {

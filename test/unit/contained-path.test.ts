@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { checkCommitSha, checkRepoFilePath, checkRepoId, repoIdProblem } from '../../electron/engine/hub/hub-ids';
 import { parseHfUri } from '../../electron/engine/hub/hf-uri';
-import { slugify } from '../../electron/engine/jobs/kinds/model-import';
+import { slugify } from '../../electron/engine/models/jobs/model-import';
 import { isHfCacheBlob, resolveInside, resolveInsideReal, unsafeRelativePathReason, UnsafePathError } from '../../electron/engine/util/contained-path';
 
 const root = resolve('/data/downloads/owner--name/0123456789abcdef0123456789abcdef01234567');
@@ -106,15 +106,37 @@ test('commit ids from the Hub must be 40 hex digits', () => {
   for (const bad of ['../../../victimdir', '..', '', 'main', sha.toUpperCase(), `${sha}0`, sha.slice(1), `${sha.slice(0, 39)}/`, `../${sha}`, null, 42]) {
     assert.throws(
       () => checkCommitSha(bad, 'o/n', 'the Hub at http://mirror'),
-      (err: Error) => err.name === 'UnsafeHubResponseError' && err.message.startsWith(`the Hub at http://mirror returned commit sha '${String(bad)}' for o/n: not a 40-hex commit id`),
+      (err: Error) =>
+        err.name === 'UnsafeHubResponseError' &&
+        err.message.startsWith(`the Hub at http://mirror returned commit sha '${String(bad)}' for o/n: not a 40-hex commit id`),
       String(bad),
     );
   }
 });
 
 test('repo ids follow huggingface_hub: no "..", no "--", no leading or trailing "." or "-"', () => {
-  for (const ok of ['owner/name', 'bartowski/Llama-3.2-1B-Instruct-GGUF', 'a/b', 'Qwen/Qwen2.5-0.5B-Instruct', 'org_1/m.v2']) assert.equal(repoIdProblem(ok), null, ok);
-  for (const bad of ['../..', '../x', 'x/..', 'x/.', './x', 'o/a..b', 'o--x/n', 'o/n--m', '.hidden/x', 'o/-n', 'o/n.', 'o/n.git', 'o', 'o/n/m', '/n', 'o/', 'o/n m', `o/${'a'.repeat(97)}`]) {
+  for (const ok of ['owner/name', 'bartowski/Llama-3.2-1B-Instruct-GGUF', 'a/b', 'Qwen/Qwen2.5-0.5B-Instruct', 'org_1/m.v2'])
+    assert.equal(repoIdProblem(ok), null, ok);
+  for (const bad of [
+    '../..',
+    '../x',
+    'x/..',
+    'x/.',
+    './x',
+    'o/a..b',
+    'o--x/n',
+    'o/n--m',
+    '.hidden/x',
+    'o/-n',
+    'o/n.',
+    'o/n.git',
+    'o',
+    'o/n/m',
+    '/n',
+    'o/',
+    'o/n m',
+    `o/${'a'.repeat(97)}`,
+  ]) {
     assert.notEqual(repoIdProblem(bad), null, bad);
     assert.throws(() => checkRepoId(bad, 'pull'), new RegExp(`^InvalidInputError: pull: '.*' is not a valid Hub repo id`), bad);
   }
@@ -123,7 +145,11 @@ test('repo ids follow huggingface_hub: no "..", no "--", no leading or trailing 
 test('file paths listed by the Hub must be relative paths inside the repo', () => {
   assert.equal(checkRepoFilePath('sub/tiny.gguf', 'o/n', 'the Hub at http://m'), 'sub/tiny.gguf');
   for (const bad of ['../../../../../x/tiny.gguf', '/abs/tiny.gguf', 'C:\\x\\tiny.gguf', '..\\x.gguf', 'a//b.gguf', './a.gguf', 'a/', '', 'a\0b']) {
-    assert.throws(() => checkRepoFilePath(bad, 'o/n', 'the Hub at http://m'), /^UnsafeHubResponseError: the Hub at http:\/\/m listed file '.*' in o\/n: the path .*; refusing to download it$/, JSON.stringify(bad));
+    assert.throws(
+      () => checkRepoFilePath(bad, 'o/n', 'the Hub at http://m'),
+      /^UnsafeHubResponseError: the Hub at http:\/\/m listed file '.*' in o\/n: the path .*; refusing to download it$/,
+      JSON.stringify(bad),
+    );
   }
 });
 

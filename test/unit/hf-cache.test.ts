@@ -50,7 +50,13 @@ test('scanHfCache finds GGUF quants, split sets, HF and ONNX folders in a symlin
     },
     { repo: 'acme/tiny-llama', revision: HF_OLD, main: false, files: folderFiles(hfSrc.dir) },
     { repo: 'acme/tiny-llama', revision: HF_MAIN, files: folderFiles(hfSrc.dir) },
-    { repo: 'acme/tiny-onnx', files: { 'README.md': 'x', ...Object.fromEntries(Object.entries(folderFiles(onnxSrc.dir)).map(([k, v]) => [`cpu_and_mobile/cpu-int4-rtn-block-32/${k}`, v])) } },
+    {
+      repo: 'acme/tiny-onnx',
+      files: {
+        'README.md': 'x',
+        ...Object.fromEntries(Object.entries(folderFiles(onnxSrc.dir)).map(([k, v]) => [`cpu_and_mobile/cpu-int4-rtn-block-32/${k}`, v])),
+      },
+    },
     { repo: 'acme/broken', files: { 'config.json': '{}' }, dangling: ['model.safetensors'] },
   ]);
   // Dataset repos are not models.
@@ -88,7 +94,10 @@ test('scanHfCache finds GGUF quants, split sets, HF and ONNX folders in a symlin
   assert.equal(safetensors.sha256, sha256(readFileSync(hfSrc.shardFiles[0]!)));
   const config = hf.files.find((f) => f.path.endsWith('config.json') && !f.path.endsWith('_config.json'))!;
   assert.equal(config.sha256, null, 'small files are stored under their git sha1, not a sha256');
-  assert.equal(hf.sizeBytes, Object.values(folderFiles(hfSrc.dir)).reduce((a, b) => a + b.length, 0));
+  assert.equal(
+    hf.sizeBytes,
+    Object.values(folderFiles(hfSrc.dir)).reduce((a, b) => a + b.length, 0),
+  );
 
   // The entries are importable where they lie.
   const inspected = await inspectModel(q4Entry.path);

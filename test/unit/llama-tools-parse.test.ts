@@ -5,7 +5,6 @@ import {
   ggufMetadata,
   ggufTensorCount,
   imatrixEntryCount,
-  LineSplitter,
   num,
   parseChunkTotal,
   parseExportLoraLine,
@@ -18,12 +17,16 @@ import {
   RunningValueScanner,
   splitLogLine,
 } from '../../electron/engine/toolchain/llama-tools-parse';
+import { LineSplitter } from '../../electron/engine/process/line-splitter';
 
 // Captured from the llama.cpp tools built from node-llama-cpp 3.22.1's bundled source (tag v0.5.0).
 
 test('log prefixes are split off; unprefixed output is left alone', () => {
   assert.deepEqual(splitLogLine('0.00.025.029 E perplexity: you need at least 256 tokens'), { level: 'E', text: 'perplexity: you need at least 256 tokens' });
-  assert.deepEqual(splitLogLine('12.03.001.002 W main: model was trained on only 256 context tokens'), { level: 'W', text: 'main: model was trained on only 256 context tokens' });
+  assert.deepEqual(splitLogLine('12.03.001.002 W main: model was trained on only 256 context tokens'), {
+    level: 'W',
+    text: 'main: model was trained on only 256 context tokens',
+  });
   assert.deepEqual(splitLogLine('[1]310.7301,[2]332.0839,'), { level: null, text: '[1]310.7301,[2]332.0839,' });
   assert.deepEqual(splitLogLine('I am not a prefix'), { level: null, text: 'I am not a prefix' });
 });
@@ -106,9 +109,20 @@ Same top p: 96.429 ± 1.171 %
 `;
 
 test('KL divergence per-chunk rows', () => {
-  const rows = KL_OUTPUT.split('\n').map(parseKlChunkRow).filter((r) => r !== null);
+  const rows = KL_OUTPUT.split('\n')
+    .map(parseKlChunkRow)
+    .filter((r) => r !== null);
   assert.equal(rows.length, 2);
-  assert.deepEqual(rows[0], { chunk: 1, ppl: 311.4701, pplStderr: 22.0619, lnPplRatio: 0.00238, kld: 0.00003, kldStderr: 0, rmsDeltaP: 0.00003, sameTopP: 0.98413 });
+  assert.deepEqual(rows[0], {
+    chunk: 1,
+    ppl: 311.4701,
+    pplStderr: 22.0619,
+    lnPplRatio: 0.00238,
+    kld: 0.00003,
+    kldStderr: 0,
+    rmsDeltaP: 0.00003,
+    sameTopP: 0.98413,
+  });
   assert.equal(rows[1]!.chunk, 2);
   assert.equal(parseKlChunkRow('chunk             PPL               ln(PPL(Q)/PPL(base))'), null);
 });
@@ -122,7 +136,16 @@ test('the KL divergence statistics block', () => {
   assert.equal(s.maxKld, 0.000034);
   assert.equal(s.medianKld, 0.000023);
   assert.equal(s.minKld, 0.000015);
-  assert.deepEqual(s.kldPercentiles, { '99.9': 0.000033, '99.0': 0.000031, '95.0': 0.000028, '90.0': 0.000027, '10.0': 0.000019, '5.0': 0.000018, '1.0': 0.000017, '0.1': 0.000015 });
+  assert.deepEqual(s.kldPercentiles, {
+    '99.9': 0.000033,
+    '99.0': 0.000031,
+    '95.0': 0.000028,
+    '90.0': 0.000027,
+    '10.0': 0.000019,
+    '5.0': 0.000018,
+    '1.0': 0.000017,
+    '0.1': 0.000015,
+  });
   assert.equal(s.pplQ, 332.781702);
   assert.equal(s.pplQStderr, 11.178172);
   assert.equal(s.pplBase, 332.356561);

@@ -79,7 +79,10 @@ test('raw HTML is escaped as text, never rendered', () => {
 
 test('model cards keep the text of layout HTML without its tags, still never rendering HTML', () => {
   const card = renderToStaticMarkup(
-    createElement(MarkdownView, { text: '<div align="center">\n<img src="https://x/logo.png">\n<b>Tiny</b> model\n</div>\n\nHello <script>window.pwned = 1</script> <!-- hidden -->', stripHtml: true }),
+    createElement(MarkdownView, {
+      text: '<div align="center">\n<img src="https://x/logo.png">\n<b>Tiny</b> model\n</div>\n\nHello <script>window.pwned = 1</script> <!-- hidden -->',
+      stripHtml: true,
+    }),
   );
   assert.doesNotMatch(card, /<(img|script|div align|b>)/);
   assert.doesNotMatch(card, /&lt;/, 'no literal tags');
@@ -117,7 +120,7 @@ test('splitMarkdownBlocks: blank lines outside fences split top-level blocks', (
   assert.match(html('See [x][1].\n\nAnd [x][1].\n\n[1]: https://example.com'), /And <a href="https:\/\/example\.com"/);
 });
 
-test('stripFrontMatter drops a card\'s YAML header only', () => {
+test("stripFrontMatter drops a card's YAML header only", () => {
   assert.equal(stripFrontMatter('---\nlicense: mit\n---\n# Card'), '# Card');
   assert.equal(stripFrontMatter('# Card\n---\n'), '# Card\n---\n');
 });

@@ -15,7 +15,10 @@ describe('finding the code a model folder ships', () => {
   test('auto_map entries of every config, *.py files at any depth, top-level pickles; links are not followed', async () => {
     const dir = join(root, 'custom');
     mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'x', auto_map: { AutoConfig: 'configuration_x.XConfig', AutoModelForCausalLM: 'modeling_x.XForCausalLM' } }));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ model_type: 'x', auto_map: { AutoConfig: 'configuration_x.XConfig', AutoModelForCausalLM: 'modeling_x.XForCausalLM' } }),
+    );
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ auto_map: { AutoTokenizer: ['tokenization_x.XTokenizer', null] } }));
     writeFileSync(join(dir, 'modeling_x.py'), 'import os\n');
     writeFileSync(join(dir, 'sub', 'deeper', 'helpers.py'), 'x = 1\n');
@@ -38,12 +41,18 @@ describe('finding the code a model folder ships', () => {
       { path: 'sub/deeper/helpers.py', kind: 'python', sizeBytes: 6, sha256: sha('x = 1\n') },
     ]);
     const warning = modelCodeWarning(code);
-    assert.match(warning, /^This model runs its own code: its config\.json and tokenizer_config\.json ask transformers to load configuration_x\.XConfig, modeling_x\.XForCausalLM, tokenization_x\.XTokenizer/);
+    assert.match(
+      warning,
+      /^This model runs its own code: its config\.json and tokenizer_config\.json ask transformers to load configuration_x\.XConfig, modeling_x\.XForCausalLM, tokenization_x\.XTokenizer/,
+    );
     assert.match(warning, /pickle checkpoints \(pytorch_model\.bin\)/);
 
     const consent = await consentForFolder(dir, 123);
     assert.equal(consent.grantedAt, 123);
-    assert.deepEqual(consent.files.find((f) => f.kind === 'pickle'), { path: 'pytorch_model.bin', kind: 'pickle', sizeBytes: 19, sha256: sha('not really a pickle') });
+    assert.deepEqual(
+      consent.files.find((f) => f.kind === 'pickle'),
+      { path: 'pytorch_model.bin', kind: 'pickle', sizeBytes: 19, sha256: sha('not really a pickle') },
+    );
   });
 
   test('a plain folder ships no code', async () => {

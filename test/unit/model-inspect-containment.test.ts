@@ -48,7 +48,10 @@ test('genai_config.json filenames with .. or an absolute path are refused, namin
   await writeOnnxFolder(a.dir);
   await writeOnnxFolder(a.outside, { inline: true });
   setGenaiFilename(a.dir, '../outside/model.onnx');
-  await rejects(a.dir, /genai_config\.json: model\.decoder\.filename '\.\.\/outside\/model\.onnx' has a "\.\." segment: it must be a relative path inside its folder; refusing to read it/);
+  await rejects(
+    a.dir,
+    /genai_config\.json: model\.decoder\.filename '\.\.\/outside\/model\.onnx' has a "\.\." segment: it must be a relative path inside its folder; refusing to read it/,
+  );
 
   setGenaiFilename(a.dir, join(a.outside, 'model.onnx'));
   await rejects(a.dir, /model\.decoder\.filename '\/.*\/outside\/model\.onnx' is an absolute path/);
@@ -64,7 +67,10 @@ test('genai_config.json filenames with .. or an absolute path are refused, namin
   setGenaiFilename(a.dir, 'model.onnx');
   const ok = await inspectModel(a.dir);
   assert.equal(ok.inspection.format, 'onnx');
-  assert.ok(ok.files.every((f) => f.startsWith(`${a.dir}/`)), ok.files.join(', '));
+  assert.ok(
+    ok.files.every((f) => f.startsWith(`${a.dir}/`)),
+    ok.files.join(', '),
+  );
 });
 
 test('ONNX external-data locations with .., absolute paths or links out are refused', async () => {

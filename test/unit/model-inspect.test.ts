@@ -25,12 +25,14 @@ function tinyParams(opts: TinyGgufOptions = {}): number {
   return 2 * vocab * e + e + layers * (2 * e + 2 * e * e + 2 * e * kv + 3 * e * ff);
 }
 
-const expectFormatError = (pattern: RegExp, ...mustName: string[]) => (err: unknown) => {
-  assert.ok(err instanceof ModelFormatError, `expected a ModelFormatError, got ${String(err)}`);
-  assert.match(err.message, pattern);
-  for (const s of mustName) assert.ok(err.message.includes(s), `message names ${s}: ${err.message}`);
-  return true;
-};
+const expectFormatError =
+  (pattern: RegExp, ...mustName: string[]) =>
+  (err: unknown) => {
+    assert.ok(err instanceof ModelFormatError, `expected a ModelFormatError, got ${String(err)}`);
+    assert.match(err.message, pattern);
+    for (const s of mustName) assert.ok(err.message.includes(s), `message names ${s}: ${err.message}`);
+    return true;
+  };
 
 const userMessages = EXAMPLE_CONVERSATION.filter((m) => m.role === 'user').map((m) => m.content);
 
@@ -57,8 +59,14 @@ test('tiny F32 GGUF: parameters, families, facts, special tokens, rendered chat 
     i.tensorTypes.map((t) => t.family),
     ['token_embd', 'output_norm', 'output', 'attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_norm', 'ffn_gate', 'ffn_up', 'ffn_down'],
   );
-  assert.deepEqual(i.tensorTypes.find((t) => t.family === 'attn_q'), { family: 'attn_q', type: 'F32', tensors: 2, parameters: 2 * 64 * 64 });
-  assert.equal(i.tensorTypes.reduce((a, t) => a + t.parameters, 0), tinyParams());
+  assert.deepEqual(
+    i.tensorTypes.find((t) => t.family === 'attn_q'),
+    { family: 'attn_q', type: 'F32', tensors: 2, parameters: 2 * 64 * 64 },
+  );
+  assert.equal(
+    i.tensorTypes.reduce((a, t) => a + t.parameters, 0),
+    tinyParams(),
+  );
   assert.deepEqual(i.specialTokens, { bos: '<s>', eos: '</s>', unk: '<unk>' });
   assert.equal(i.chatTemplate, CHATML_TEMPLATE);
   assert.equal(i.chatTemplateError, null);
@@ -78,8 +86,14 @@ test('tiny F16 GGUF with GQA: F16 weights, F32 norms, parameter count from the o
   assert.equal(i.quantization, 'F16');
   assert.equal(i.headCountKv, 2);
   assert.equal(i.contextLength, 512);
-  assert.deepEqual(i.tensorTypes.find((t) => t.family === 'attn_k'), { family: 'attn_k', type: 'F16', tensors: 3, parameters: 3 * 32 * 16 });
-  assert.deepEqual(i.tensorTypes.find((t) => t.family === 'ffn_norm'), { family: 'ffn_norm', type: 'F32', tensors: 3, parameters: 3 * 32 });
+  assert.deepEqual(
+    i.tensorTypes.find((t) => t.family === 'attn_k'),
+    { family: 'attn_k', type: 'F16', tensors: 3, parameters: 3 * 32 * 16 },
+  );
+  assert.deepEqual(
+    i.tensorTypes.find((t) => t.family === 'ffn_norm'),
+    { family: 'ffn_norm', type: 'F32', tensors: 3, parameters: 3 * 32 },
+  );
 });
 
 test('a file with GGUF magic but another extension, and a folder holding one GGUF, are GGUF models', async () => {
@@ -103,8 +117,14 @@ test('split GGUF: any part gives the whole set; a missing part is named', async 
   assert.equal(m.entry, parts[0]);
   assert.deepEqual(m.files, parts);
   assert.equal(m.inspection.parameterCount, tinyParams());
-  assert.equal(m.inspection.tensorTypes.reduce((a, t) => a + t.tensors, 0), 3 + 2 * 9);
-  assert.equal(m.inspection.sizeBytes, parts.reduce((a, p) => a + statSync(p).size, 0));
+  assert.equal(
+    m.inspection.tensorTypes.reduce((a, t) => a + t.tensors, 0),
+    3 + 2 * 9,
+  );
+  assert.equal(
+    m.inspection.sizeBytes,
+    parts.reduce((a, p) => a + statSync(p).size, 0),
+  );
   assert.deepEqual(
     m.inspection.files.map((f) => f.path),
     parts.map((p) => basename(p)),
@@ -156,7 +176,10 @@ test('a tensor offset past the end of the file is refused, naming the tensor', a
   writeFileSync(file, bytes);
   await assert.rejects(
     inspectModel(file),
-    expectFormatError(/tensor blk\.1\.attn_q\.weight \(F32, 64x64\) ends at byte \d+ but the file is \d+ bytes: the file is truncated or its tensor offsets are wrong/, file),
+    expectFormatError(
+      /tensor blk\.1\.attn_q\.weight \(F32, 64x64\) ends at byte \d+ but the file is \d+ bytes: the file is truncated or its tensor offsets are wrong/,
+      file,
+    ),
   );
 });
 
@@ -171,7 +194,8 @@ test('no chat template is a warning; a broken one is reported in chatTemplateErr
   const b = (await inspectModel(broken)).inspection;
   assert.equal(b.chatTemplateExample, null);
   assert.match(b.chatTemplateError ?? '', /chat template/);
-  const noSystem = "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}";
+  const noSystem =
+    "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}";
   const c = (await inspectModel(await writeTinyGguf(join(dir, 'nosys.gguf'), { chatTemplate: noSystem }))).inspection;
   assert.equal(c.chatTemplateError, null);
   assert.ok(c.chatTemplateExample?.includes(`[user] ${userMessages[0]}`));
@@ -203,7 +227,10 @@ test('HF folder: parameters from the shapes, dtype per family, named templates, 
     hf.tensors.reduce((a, t) => a + elements(t.shape), 0),
   );
   assert.equal(i.quantization, 'BF16');
-  assert.deepEqual(i.tensorTypes.find((t) => t.family === 'self_attn.q_proj'), { family: 'self_attn.q_proj', type: 'BF16', tensors: 3, parameters: 3 * 64 * 64 });
+  assert.deepEqual(
+    i.tensorTypes.find((t) => t.family === 'self_attn.q_proj'),
+    { family: 'self_attn.q_proj', type: 'BF16', tensors: 3, parameters: 3 * 64 * 64 },
+  );
   assert.ok(i.tensorTypes.some((t) => t.family === 'embed_tokens'));
   assert.ok(i.tensorTypes.some((t) => t.family === 'lm_head'));
   assert.equal(i.contextLength, 2048);
@@ -219,12 +246,19 @@ test('HF folder: parameters from the shapes, dtype per family, named templates, 
   assert.deepEqual(ModelInspection.parse(i), i, 'matches the API schema');
   for (const shard of hf.shardFiles) assert.ok(m.files.includes(shard), `files has ${shard}`);
   assert.ok(m.files.includes(join(dir, 'tokenizer.json')));
-  assert.equal(i.sizeBytes, m.files.reduce((a, f) => a + statSync(f).size, 0));
+  assert.equal(
+    i.sizeBytes,
+    m.files.reduce((a, f) => a + statSync(f).size, 0),
+  );
 });
 
 test('HF folder: chat_template.jinja wins over tokenizer_config.json; a plain licence; one unsharded file', async () => {
   const dir = fresh('hf-jinja');
-  await writeHfFolder(dir, { chatTemplateJinja: '{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}', license: 'apache-2.0', tokenizer: 'model' });
+  await writeHfFolder(dir, {
+    chatTemplateJinja: '{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}',
+    license: 'apache-2.0',
+    tokenizer: 'model',
+  });
   const i = (await inspectModel(join(dir, 'model.safetensors'))).inspection;
   assert.equal(i.extra.chatTemplateSource, 'chat_template.jinja');
   assert.ok(i.chatTemplateExample?.startsWith('<system>'));
@@ -235,7 +269,10 @@ test('HF folder: chat_template.jinja wins over tokenizer_config.json; a plain li
 test('HF folder without a tokenizer is refused, naming the folder', async () => {
   const dir = fresh('hf-notok');
   await writeHfFolder(dir, { tokenizer: 'none' });
-  await assert.rejects(inspectModel(dir), expectFormatError(/no tokenizer \(tokenizer\.json or tokenizer\.model\) — the model cannot be used without one/, dir));
+  await assert.rejects(
+    inspectModel(dir),
+    expectFormatError(/no tokenizer \(tokenizer\.json or tokenizer\.model\) — the model cannot be used without one/, dir),
+  );
 });
 
 test('HF folder with a shard missing is refused, naming the shard', async () => {
@@ -277,8 +314,14 @@ test('ONNX genai folder: config facts, int4 from MatMulNBits, parameters from th
     i.parameterCount,
     onnx.weights.reduce((a, w) => a + w.parameters, 0),
   );
-  assert.deepEqual(i.tensorTypes.find((t) => t.family === 'attn.q_proj'), { family: 'attn.q_proj', type: 'int4', tensors: 3, parameters: 3 * 64 * 64 });
-  assert.deepEqual(i.tensorTypes.find((t) => t.family === 'embed_tokens'), { family: 'embed_tokens', type: 'F16', tensors: 1, parameters: 259 * 64 });
+  assert.deepEqual(
+    i.tensorTypes.find((t) => t.family === 'attn.q_proj'),
+    { family: 'attn.q_proj', type: 'int4', tensors: 3, parameters: 3 * 64 * 64 },
+  );
+  assert.deepEqual(
+    i.tensorTypes.find((t) => t.family === 'embed_tokens'),
+    { family: 'embed_tokens', type: 'F16', tensors: 1, parameters: 259 * 64 },
+  );
   assert.deepEqual(i.extra.providers, ['cuda']);
   assert.equal(i.extra.blockSize, 32);
   assert.equal(i.license, 'mit');

@@ -22,10 +22,16 @@ const timed = <T>(fn: () => T): { value: T; ms: number } => {
 test('range(1e9) in a chat template is refused at once, as a chatTemplateError', () => {
   const { value, ms } = timed(() => renderChatTemplateExample('{% for i in range(1000000000) %}x{% endfor %}'));
   assert.equal(value.chatTemplateExample, null);
-  assert.equal(value.chatTemplateError, 'the chat template goes over the render budget: range(1000000000) would make 1000000000 items; a chat template may make at most 100000');
+  assert.equal(
+    value.chatTemplateError,
+    'the chat template goes over the render budget: range(1000000000) would make 1000000000 items; a chat template may make at most 100000',
+  );
   assert.ok(ms < 1000, `took ${ms} ms`);
   // range(start, stop, step) counts the same way.
-  assert.match(renderChatTemplateExample('{% for i in range(5, 100000000000, 2) %}{% endfor %}').chatTemplateError ?? '', /range\(5, 100000000000, 2\) would make 49999999998 items/);
+  assert.match(
+    renderChatTemplateExample('{% for i in range(5, 100000000000, 2) %}{% endfor %}').chatTemplateError ?? '',
+    /range\(5, 100000000000, 2\) would make 49999999998 items/,
+  );
 });
 
 test('loops that run long, strings and lists that double are stopped by the budget', () => {
@@ -41,19 +47,37 @@ test('loops that run long, strings and lists that double are stopped by the budg
   assert.match(renderChatTemplateExample(lists).chatTemplateError ?? '', /render budget: a list reached \d+ items; the limit is 100000/);
 
   const steps = new Template('{% for i in range(5000) %}{{ i }}{% endfor %}');
-  assert.throws(() => renderWithBudget(steps, {}, { ...TEMPLATE_BUDGET, maxSteps: 1000 }), (err: unknown) => err instanceof TemplateBudgetError && /more than 1000 steps/.test(err.message));
-  assert.throws(() => renderWithBudget(new Template('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}'), {}, { ...TEMPLATE_BUDGET, maxMs: 100 }), /longer than 0.1 s/);
+  assert.throws(
+    () => renderWithBudget(steps, {}, { ...TEMPLATE_BUDGET, maxSteps: 1000 }),
+    (err: unknown) => err instanceof TemplateBudgetError && /more than 1000 steps/.test(err.message),
+  );
+  assert.throws(
+    () =>
+      renderWithBudget(
+        new Template('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}'),
+        {},
+        { ...TEMPLATE_BUDGET, maxMs: 100 },
+      ),
+    /longer than 0.1 s/,
+  );
 });
 
 test('real templates render as before, range() keeps its meaning, and the interpreter is left unpatched', () => {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to compare by identity and restore, never called detached
   const evaluate = Interpreter.prototype.evaluate;
   const chatml = renderChatTemplateExample(CHATML_TEMPLATE);
   assert.equal(chatml.chatTemplateError, null);
   assert.ok(chatml.chatTemplateExample?.startsWith('<|im_start|>system\nYou are a helpful assistant.<|im_end|>'));
-  const r = renderWithBudget(new Template('{% for i in range(3) %}{{ i }}{% endfor %}|{% for i in range(3, 10, 2) %}{{ i }}{% endfor %}|{% for i in range(5, 0, -2) %}{{ i }}{% endfor %}|{{ range(0) | length }}'), {});
+  const r = renderWithBudget(
+    new Template(
+      '{% for i in range(3) %}{{ i }}{% endfor %}|{% for i in range(3, 10, 2) %}{{ i }}{% endfor %}|{% for i in range(5, 0, -2) %}{{ i }}{% endfor %}|{{ range(0) | length }}',
+    ),
+    {},
+  );
   assert.equal(r, '012|3579|531|0');
   assert.throws(() => renderWithBudget(new Template('{{ range(1, 2, 0) }}'), {}), /step must not be zero/);
   renderChatTemplateExample('{% for i in range(1000000000) %}x{% endfor %}');
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- compared by identity
   assert.equal(Interpreter.prototype.evaluate, evaluate, 'evaluate is restored after a render and after a refused one');
   // Without the budget, jinja's own range still works for anyone else in the process.
   assert.equal(new Template('{{ range(3) | length }}').render({}), '3');
@@ -76,12 +100,21 @@ test('a safetensors header over the 100 MB cap is refused from its length alone,
 
 test('the engine-side Hugging Face cache scan leaves an oversized index.json unparsed', async () => {
   const cache = join(root, 'hf-cache');
-  const index = (pad: number) => JSON.stringify({ metadata: { pad: 'x'.repeat(pad) }, weight_map: { 'model.embed_tokens.weight': 'model-00001-of-00001.safetensors' } });
-  const files = (pad: number) => ({ 'config.json': '{"model_type":"llama"}', 'model.safetensors.index.json': index(pad), 'model-00001-of-00001.safetensors': Buffer.alloc(16) });
+  const index = (pad: number) =>
+    JSON.stringify({ metadata: { pad: 'x'.repeat(pad) }, weight_map: { 'model.embed_tokens.weight': 'model-00001-of-00001.safetensors' } });
+  const files = (pad: number) => ({
+    'config.json': '{"model_type":"llama"}',
+    'model.safetensors.index.json': index(pad),
+    'model-00001-of-00001.safetensors': Buffer.alloc(16),
+  });
   await writeHfCache(cache, [
     { repo: 'org/small-index', files: files(10) },
     { repo: 'org/huge-index', files: files(20 * 1024 * 1024) },
   ]);
   const found = await scanHfCache(cache);
-  assert.deepEqual(found.map((m) => `${m.repo}:${m.format}`), ['org/small-index:hf'], 'a 20 MB index is not read in the engine process');
+  assert.deepEqual(
+    found.map((m) => `${m.repo}:${m.format}`),
+    ['org/small-index:hf'],
+    'a 20 MB index is not read in the engine process',
+  );
 });

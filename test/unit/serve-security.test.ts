@@ -61,7 +61,14 @@ describe('the app API session rule (session-auth.ts)', () => {
 
   test('a foreign Origin is a 403 even with the token; the own origin and allowed origins pass', () => {
     const cookie = `whittle-token-8741=${token}`;
-    for (const origin of ['https://evil.example', 'http://127.0.0.1:3000', 'http://localhost:8741', 'null', 'http://127.0.0.1:8741/x', 'https://127.0.0.1:8741']) {
+    for (const origin of [
+      'https://evil.example',
+      'http://127.0.0.1:3000',
+      'http://localhost:8741',
+      'null',
+      'http://127.0.0.1:8741/x',
+      'https://127.0.0.1:8741',
+    ]) {
       const r = checkApiAccess({ host, origin, cookie }, policy);
       assert.equal(!r.ok && r.status, 403, origin);
     }
@@ -161,7 +168,8 @@ describe('the Electron shell policy (electron/main/policy.ts)', () => {
     assert.equal(fuses.onlyLoadAppFromAsar, true);
     assert.equal(fuses.enableEmbeddedAsarIntegrityValidation, true);
     assert.equal(fuses.enableCookieEncryption, true);
-    const forksAsNode = /ELECTRON_RUN_AS_NODE/.test(readFileSync(join(repoRoot, 'electron', 'engine', 'jobs', 'runner.ts'), 'utf8'));
-    assert.equal(fuses.runAsNode, forksAsNode, 'RunAsNode is on exactly when the job runner still forks Electron as Node');
+    // Every worker and model host is forked by the process supervisor.
+    const forksAsNode = /ELECTRON_RUN_AS_NODE/.test(readFileSync(join(repoRoot, 'electron', 'engine', 'process', 'supervisor.ts'), 'utf8'));
+    assert.equal(fuses.runAsNode, forksAsNode, 'RunAsNode is on exactly when the process supervisor still forks Electron as Node');
   });
 });

@@ -18,7 +18,12 @@ import { tempHome } from '../helpers/paths';
  * the fields every patch must carry (the id of the thing patched).
  */
 const PATCH_SCHEMAS: { name: string; schema: z.ZodObject; required: Record<string, unknown>; samples: Record<string, unknown> }[] = [
-  { name: 'UpdateOpenAiSettings', schema: UpdateOpenAiSettings, required: {}, samples: { enabled: false, apiKey: 'k-123', corsOrigins: ['http://localhost:3000'] } },
+  {
+    name: 'UpdateOpenAiSettings',
+    schema: UpdateOpenAiSettings,
+    required: {},
+    samples: { enabled: false, apiKey: 'k-123', corsOrigins: ['http://localhost:3000'] },
+  },
   {
     name: 'UpdateConversationRequest',
     schema: UpdateConversationRequest,
@@ -36,7 +41,11 @@ describe('patch schemas carry only the fields sent', () => {
       for (const [key, value] of Object.entries(samples)) {
         const parsed = schema.safeParse({ ...required, [key]: value });
         assert.ok(parsed.success, `${name}.${key}: ${parsed.success ? '' : parsed.error.message}`);
-        assert.deepEqual(Object.keys(parsed.data as object).sort(), [...Object.keys(required), key].sort(), `${name}: patching ${key} must not add other fields`);
+        assert.deepEqual(
+          Object.keys(parsed.data as object).sort(),
+          [...Object.keys(required), key].sort(),
+          `${name}: patching ${key} must not add other fields`,
+        );
       }
       assert.deepEqual(Object.keys(schema.parse(required) as object).sort(), Object.keys(required).sort(), `${name}: an empty patch stays empty`);
     });
@@ -80,7 +89,7 @@ describe('/v1 settings and secrets at rest', () => {
       assert.ok(!JSON.stringify(view).includes(key), 'the API never returns the key');
       assert.ok(!JSON.stringify(engine.api.inference.serverInfo()).includes(key));
       assert.ok(!dbBytes(engine.home).includes(key), 'the key is not in whittle.db, -wal or -shm');
-      const check = engine.api.inference.checkApiKey;
+      const check = (header: string | undefined) => engine.api.inference.checkApiKey(header);
       assert.equal(await check(`Bearer ${key}`), true);
       assert.equal(await check(`Bearer ${key}`), true, 'again (cached digest)');
       assert.equal(await check(`Bearer ${key}x`), false);
@@ -116,37 +125,45 @@ describe('/v1 settings and secrets at rest', () => {
     }
   });
 
-  test('the data dir is 0700 and whittle.db, -wal and -shm are 0600, also when an older Whittle left them 0644', { skip: process.platform === 'win32' }, async () => {
-    const parent = tempHome('modes');
-    const home = join(parent, 'data');
-    try {
-      let engine = await startTestEngine({ home });
-      engine.api.inference.updateOpenAiSettings({ corsOrigins: [] });
-      assert.equal(mode(home), 0o700);
-      for (const f of ['whittle.db', 'whittle.db-wal', 'whittle.db-shm']) assert.equal(mode(join(home, f)).toString(8), '600', f);
-      await engine.close();
-      const { chmodSync } = await import('node:fs');
-      for (const f of ['whittle.db', 'whittle.db-wal', 'whittle.db-shm']) {
-        try {
-          chmodSync(join(home, f), 0o644);
-        } catch {
-          // -wal/-shm may be gone after a clean close
+  test(
+    'the data dir is 0700 and whittle.db, -wal and -shm are 0600, also when an older Whittle left them 0644',
+    { skip: process.platform === 'win32' },
+    async () => {
+      const parent = tempHome('modes');
+      const home = join(parent, 'data');
+      try {
+        let engine = await startTestEngine({ home });
+        engine.api.inference.updateOpenAiSettings({ corsOrigins: [] });
+        assert.equal(mode(home), 0o700);
+        for (const f of ['whittle.db', 'whittle.db-wal', 'whittle.db-shm']) assert.equal(mode(join(home, f)).toString(8), '600', f);
+        await engine.close();
+        const { chmodSync } = await import('node:fs');
+        for (const f of ['whittle.db', 'whittle.db-wal', 'whittle.db-shm']) {
+          try {
+            chmodSync(join(home, f), 0o644);
+          } catch {
+            // -wal/-shm may be gone after a clean close
+          }
         }
+        engine = await startTestEngine({ home });
+        for (const f of ['whittle.db', 'whittle.db-wal', 'whittle.db-shm']) assert.equal(mode(join(home, f)).toString(8), '600', `${f} after reopening`);
+        await engine.close();
+      } finally {
+        rmSync(parent, { recursive: true, force: true });
       }
-      engine = await startTestEngine({ home });
-      for (const f of ['whittle.db', 'whittle.db-wal', 'whittle.db-shm']) assert.equal(mode(join(home, f)).toString(8), '600', `${f} after reopening`);
-      await engine.close();
-    } finally {
-      rmSync(parent, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 describe('jobs started per request', () => {
   test(`one request (one context, as an HTTP batch has) may start at most ${MAX_JOBS_PER_REQUEST} jobs`, async () => {
     let started = 0;
     const job = { id: 'j', state: 'queued' };
-    const api = { jobs: { start: () => (started++, job) }, models: { import: () => (started++, job) }, hub: { download: () => (started++, job) } } as unknown as EngineApi;
+    const api = {
+      jobs: { start: () => (started++, job) },
+      models: { import: () => (started++, job) },
+      hub: { download: () => (started++, job) },
+    } as unknown as EngineApi;
     const batch = appRouter.createCaller({ api });
     const calls = Array.from({ length: MAX_JOBS_PER_REQUEST + 4 }, (_, i) =>
       i % 2 ? batch.jobs.start({ kind: 'test.sleep', input: { seconds: 1 } }) : batch.hub.download({ repo: 'a/b', files: ['x.gguf'] }),
@@ -156,7 +173,7 @@ describe('jobs started per request', () => {
     const refused = results.filter((r) => r.status === 'rejected');
     assert.equal(refused.length, 4);
     for (const r of refused) {
-      const err = (r as PromiseRejectedResult).reason as { code?: string; message: string };
+      const err = r.reason as { code?: string; message: string };
       assert.equal(err.code, 'TOO_MANY_REQUESTS');
       assert.match(err.message, new RegExp(`at most ${MAX_JOBS_PER_REQUEST} jobs`));
     }

@@ -37,7 +37,10 @@ test('a database from a newer Whittle is refused with a message naming the file'
     const db = openDatabase(file);
     db.exec(`PRAGMA user_version = ${MIGRATIONS.length + 5}`);
     db.close();
-    assert.throws(() => openDatabase(file), (err: Error) => err.message.includes(file) && /newer than this Whittle knows/.test(err.message));
+    assert.throws(
+      () => openDatabase(file),
+      (err: Error) => err.message.includes(file) && /newer than this Whittle knows/.test(err.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -76,7 +79,16 @@ test('job state transitions: a finished job cannot be finished again, and claimi
   try {
     const db = openDatabase(join(dir, 'whittle.db'));
     const jobs = new JobsStore(db);
-    const job = jobs.insert({ id: 'j-1', kind: 'test.sleep', input: { seconds: 1 }, heavy: true, device: 'cpu', retryOf: null, ownerToken: 'e-1', ownerPid: process.pid });
+    const job = jobs.insert({
+      id: 'j-1',
+      kind: 'test.sleep',
+      input: { seconds: 1 },
+      heavy: true,
+      device: 'cpu',
+      retryOf: null,
+      ownerToken: 'e-1',
+      ownerPid: process.pid,
+    });
     assert.equal(job.state, 'queued');
     assert.equal(jobs.claim('j-1', null), true);
     assert.equal(jobs.claim('j-1', null), false, 'a running job cannot be claimed twice');
@@ -107,7 +119,10 @@ test('pause and requeue: a paused job keeps its id and resumes under the engine 
     assert.equal(jobs.pause('j-d'), false, 'only a queued or running job can be paused');
     assert.equal(jobs.requeue('j-d', 'e-2', 2), true);
     assert.equal(jobs.get('j-d')?.state, 'queued');
-    assert.deepEqual(jobs.queuedFor('e-2').map((j) => j.id), ['j-d']);
+    assert.deepEqual(
+      jobs.queuedFor('e-2').map((j) => j.id),
+      ['j-d'],
+    );
     assert.equal(jobs.requeue('j-d', 'e-2', 2), false, 'a queued job is not requeued twice');
     assert.equal(jobs.claim('j-d', null), true);
     assert.equal(jobs.finish('j-d', 'succeeded', {}), true);
@@ -126,8 +141,14 @@ test('migrating a version-1 database keeps jobs and the artifacts that point at 
     old.pragma('foreign_keys = ON');
     old.exec(MIGRATIONS[0]!);
     old.exec('PRAGMA user_version = 1');
-    old.prepare(`INSERT INTO jobs (id, kind, state, input, heavy, device, created_at, updated_at) VALUES ('j-old', 'system-report', 'succeeded', '{}', 0, 'cpu', 1, 1)`).run();
-    old.prepare(`INSERT INTO artifacts (id, kind, name, path, sha256, size_bytes, job_id, created_at) VALUES ('a-old', 'report', 'r', '/r', 'x', 1, 'j-old', 1)`).run();
+    old
+      .prepare(
+        `INSERT INTO jobs (id, kind, state, input, heavy, device, created_at, updated_at) VALUES ('j-old', 'system-report', 'succeeded', '{}', 0, 'cpu', 1, 1)`,
+      )
+      .run();
+    old
+      .prepare(`INSERT INTO artifacts (id, kind, name, path, sha256, size_bytes, job_id, created_at) VALUES ('a-old', 'report', 'r', '/r', 'x', 1, 'j-old', 1)`)
+      .run();
     old.close();
 
     const db = openDatabase(file);

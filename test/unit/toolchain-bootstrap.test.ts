@@ -44,7 +44,11 @@ describe('uv bootstrap from a package index (a local stand-in speaking PEP 691 J
     server.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const pin = (over: Partial<{ sha256: string; file: string }> = {}): UvPin => ({ version: '9.9.9', index, wheels: { [platform]: { file: wheelName, sha256: sha, ...over } } });
+  const pin = (over: Partial<{ sha256: string; file: string }> = {}): UvPin => ({
+    version: '9.9.9',
+    index,
+    wheels: { [platform]: { file: wheelName, sha256: sha, ...over } },
+  });
 
   test('fetches the pinned wheel, checks its sha256 and unpacks only the binary, once', async () => {
     const cache = join(dir, 'ok');
@@ -59,13 +63,22 @@ describe('uv bootstrap from a package index (a local stand-in speaking PEP 691 J
 
   test('refuses a wheel whose sha256 is not the pinned one, leaving nothing behind', async () => {
     const cache = join(dir, 'bad');
-    await assert.rejects(ensureUv(cache, () => undefined, undefined, pin({ sha256: '0'.repeat(64) })), new RegExp(`${wheelName}: sha256 ${sha} does not match the pinned 0{64}`));
+    await assert.rejects(
+      ensureUv(cache, () => undefined, undefined, pin({ sha256: '0'.repeat(64) })),
+      new RegExp(`${wheelName}: sha256 ${sha} does not match the pinned 0{64}`),
+    );
     assert.equal(existsSync(join(cache, 'uv', '9.9.9', uvExe())), false);
   });
 
   test('names the file when the index does not list it, and the platform when nothing is pinned for it', async () => {
-    await assert.rejects(ensureUv(join(dir, 'missing'), () => undefined, undefined, pin({ file: 'uv-9.9.9-other.whl' })), /\/simple\/uv\/ does not list uv-9\.9\.9-other\.whl/);
-    await assert.rejects(ensureUv(join(dir, 'none'), () => undefined, undefined, { version: '9.9.9', index, wheels: {} }), new RegExp(`no uv 9\\.9\\.9 wheel is pinned for ${platform}`));
+    await assert.rejects(
+      ensureUv(join(dir, 'missing'), () => undefined, undefined, pin({ file: 'uv-9.9.9-other.whl' })),
+      /\/simple\/uv\/ does not list uv-9\.9\.9-other\.whl/,
+    );
+    await assert.rejects(
+      ensureUv(join(dir, 'none'), () => undefined, undefined, { version: '9.9.9', index, wheels: {} }),
+      new RegExp(`no uv 9\\.9\\.9 wheel is pinned for ${platform}`),
+    );
   });
 });
 
@@ -109,8 +122,18 @@ describe('uv output and job environment', () => {
       SOME_RANDOM_VAR: 'x',
     };
     const env = pythonJobEnv(parent);
-    for (const k of ['PATH', 'HOME', 'LC_ALL', 'CUDA_VISIBLE_DEVICES', 'OMP_NUM_THREADS', 'OPENBLAS_CORETYPE']) assert.equal(env[k], parent[k as keyof typeof parent], k);
-    for (const k of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'OPENAI_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN', 'HTTPS_PROXY', 'CUDA_AUTH_TOKEN', 'SOME_RANDOM_VAR']) {
+    for (const k of ['PATH', 'HOME', 'LC_ALL', 'CUDA_VISIBLE_DEVICES', 'OMP_NUM_THREADS', 'OPENBLAS_CORETYPE'])
+      assert.equal(env[k], parent[k as keyof typeof parent], k);
+    for (const k of [
+      'HF_TOKEN',
+      'HUGGING_FACE_HUB_TOKEN',
+      'OPENAI_API_KEY',
+      'AWS_SECRET_ACCESS_KEY',
+      'GITHUB_TOKEN',
+      'HTTPS_PROXY',
+      'CUDA_AUTH_TOKEN',
+      'SOME_RANDOM_VAR',
+    ]) {
       assert.equal(env[k], undefined, `${k} reached the job`);
     }
     assert.deepEqual(JSON.parse(env.WHITTLE_JOB_GUARD ?? ''), { models: [] });
@@ -129,7 +152,14 @@ describe('NPU detection on Linux (the accel subsystem)', () => {
       writeFileSync(join(sys, 'accel', 'accel1', 'device', 'uevent'), 'DRIVER=amdxdna\nPCI_ID=1022:1502\n');
       mkdirSync(join(sys, 'accel', 'accel2', 'device'), { recursive: true });
       const found = await detectLinuxNpus(join(sys, 'accel'));
-      assert.deepEqual(found.map((n) => [n.vendor, n.name]), [['Intel', 'Intel NPU (AI Boost)'], ['AMD', 'AMD XDNA NPU (Ryzen AI)'], ['unknown', 'Accelerator accel2']]);
+      assert.deepEqual(
+        found.map((n) => [n.vendor, n.name]),
+        [
+          ['Intel', 'Intel NPU (AI Boost)'],
+          ['AMD', 'AMD XDNA NPU (Ryzen AI)'],
+          ['unknown', 'Accelerator accel2'],
+        ],
+      );
       assert.match(found[0]!.source, /accel0 \(driver intel_vpu\)/);
       assert.deepEqual(await detectLinuxNpus(join(sys, 'nope')), []);
     } finally {

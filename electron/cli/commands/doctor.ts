@@ -30,7 +30,7 @@ export function registerDoctor(program: Command): void {
           : { name: 'Node.js', status: 'fail', detail: `${process.versions.node} is older than 20.11`, fix: 'Install Node.js 20.11 or newer' },
       );
       const dataDir = defaultDataDir();
-      await withEngine(async (engine) => {
+      await withEngine((engine) => {
         try {
           accessSync(engine.config.dataDir, constants.W_OK);
           checks.push({ name: 'Data dir', status: 'ok', detail: engine.config.dataDir, fix: null });
@@ -42,7 +42,12 @@ export function registerDoctor(program: Command): void {
         checks.push(
           integrity.length === 1 && integrity[0] === 'ok'
             ? { name: 'Database', status: 'ok', detail: `schema v${version}/${MIGRATIONS.length}, integrity ok`, fix: null }
-            : { name: 'Database', status: 'fail', detail: integrity.slice(0, 3).join('; '), fix: `Restore ${engine.config.dataDir}/whittle.db from a backup, or move it away to start fresh` },
+            : {
+                name: 'Database',
+                status: 'fail',
+                detail: integrity.slice(0, 3).join('; '),
+                fix: `Restore ${engine.config.dataDir}/whittle.db from a backup, or move it away to start fresh`,
+              },
         );
       }).catch((err: unknown) => {
         checks.push({ name: 'Data dir', status: 'fail', detail: `${dataDir}: ${errorText(err)}`, fix: 'Set WHITTLE_HOME to a writable folder' });
@@ -51,15 +56,30 @@ export function registerDoctor(program: Command): void {
       try {
         const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
         const llama = await getLlama({ gpu: 'auto', build: 'never', logLevel: LlamaLogLevel.error });
-        checks.push({ name: 'llama.cpp (node-llama-cpp)', status: 'ok', detail: `${llama.llamaCppRelease.release}, ${llama.buildType} binary, backend ${llama.gpu === false ? 'cpu' : llama.gpu}`, fix: null });
+        checks.push({
+          name: 'llama.cpp (node-llama-cpp)',
+          status: 'ok',
+          detail: `${llama.llamaCppRelease.release}, ${llama.buildType} binary, backend ${llama.gpu === false ? 'cpu' : llama.gpu}`,
+          fix: null,
+        });
         await llama.dispose();
       } catch (err) {
-        checks.push({ name: 'llama.cpp (node-llama-cpp)', status: 'fail', detail: errorText(err), fix: 'Run `npm install` again, or `npx --no node-llama-cpp source download` to build from source' });
+        checks.push({
+          name: 'llama.cpp (node-llama-cpp)',
+          status: 'fail',
+          detail: errorText(err),
+          fix: 'Run `npm install` again, or `npx --no node-llama-cpp source download` to build from source',
+        });
       }
       try {
         const ort = await import('onnxruntime-node');
         const eps = ort.listSupportedBackends();
-        checks.push({ name: 'ONNX Runtime', status: 'ok', detail: `${ort.env.versions.node ?? '?'}; providers ${eps.map((e) => `${e.name}${e.bundled ? '' : '*'}`).join(', ')} (* = needs an extra install)`, fix: null });
+        checks.push({
+          name: 'ONNX Runtime',
+          status: 'ok',
+          detail: `${ort.env.versions.node ?? '?'}; providers ${eps.map((e) => `${e.name}${e.bundled ? '' : '*'}`).join(', ')} (* = needs an extra install)`,
+          fix: null,
+        });
       } catch (err) {
         checks.push({ name: 'ONNX Runtime', status: 'fail', detail: errorText(err), fix: 'Run `npm install` again' });
       }
@@ -68,11 +88,26 @@ export function registerDoctor(program: Command): void {
         for (const c of status.components) {
           const problems = c.items.filter((i) => !i.ok).map((i) => `${i.name}: ${i.problem}`);
           const detail = [`${c.version ? `${c.version}: ` : ''}${c.detail}`, ...problems.slice(0, 5)].join('; ');
-          checks.push({ name: c.title, status: c.state === 'ready' ? 'ok' : c.state === 'missing' ? 'warn' : 'fail', detail: c.state === 'ready' ? `${detail} (${c.dir})` : detail, fix: c.fix?.command ?? null });
+          checks.push({
+            name: c.title,
+            status: c.state === 'ready' ? 'ok' : c.state === 'missing' ? 'warn' : 'fail',
+            detail: c.state === 'ready' ? `${detail} (${c.dir})` : detail,
+            fix: c.fix?.command ?? null,
+          });
         }
-        checks.push({ name: 'NPU', status: 'ok', detail: status.npus.length ? status.npus.map((n) => `${n.name} (${n.source})`).join('; ') : 'none detected', fix: null });
+        checks.push({
+          name: 'NPU',
+          status: 'ok',
+          detail: status.npus.length ? status.npus.map((n) => `${n.name} (${n.source})`).join('; ') : 'none detected',
+          fix: null,
+        });
       } catch (err) {
-        checks.push({ name: 'Toolchains', status: 'fail', detail: errorText(err), fix: 'Run `npm install` again (the llama.cpp source ships in node-llama-cpp)' });
+        checks.push({
+          name: 'Toolchains',
+          status: 'fail',
+          detail: errorText(err),
+          fix: 'Run `npm install` again (the llama.cpp source ships in node-llama-cpp)',
+        });
       }
       checks.push(
         existsSync(`${paths.rendererDir}/index.html`)

@@ -53,11 +53,19 @@ export function registerHub(program: Command): void {
       if (opts.library && !(HUB_LIBRARIES as readonly string[]).includes(opts.library)) throw new CliError(`--library: one of ${HUB_LIBRARIES.join(', ')}`);
       if (!(HUB_SORTS as readonly string[]).includes(opts.sort)) throw new CliError(`--sort: one of ${HUB_SORTS.join(', ')}`);
       await withEngine(async (engine) => {
-        const req: HubSearchRequest = { query: text.join(' '), library: opts.library as HubSearchRequest['library'], author: opts.author, sort: opts.sort as HubSearchRequest['sort'], limit: opts.limit };
+        const req: HubSearchRequest = {
+          query: text.join(' '),
+          library: opts.library as HubSearchRequest['library'],
+          author: opts.author,
+          sort: opts.sort as HubSearchRequest['sort'],
+          limit: opts.limit,
+        };
         const found = await engine.api.hub.search(req);
         if (opts.json) return printJson(found);
         if (!found.length) return void process.stdout.write('No models found.\n');
-        process.stdout.write(`${table([['MODEL', 'DOWNLOADS', 'LIKES', 'PARAMS', 'LIBRARY', 'GATED', 'UPDATED'], ...found.map((m) => [m.id, String(m.downloads), String(m.likes), formatParams(m.parameterCount), m.library ?? '-', m.gated ? String(m.gated) : '', m.updatedAt?.slice(0, 10) ?? ''])])}\n`);
+        process.stdout.write(
+          `${table([['MODEL', 'DOWNLOADS', 'LIKES', 'PARAMS', 'LIBRARY', 'GATED', 'UPDATED'], ...found.map((m) => [m.id, String(m.downloads), String(m.likes), formatParams(m.parameterCount), m.library ?? '-', m.gated ? String(m.gated) : '', m.updatedAt?.slice(0, 10) ?? ''])])}\n`,
+        );
       });
     });
 
@@ -71,8 +79,12 @@ export function registerHub(program: Command): void {
         const d = await engine.api.hub.model(repo, opts.revision);
         if (opts.json) return printJson(d);
         process.stdout.write(`${d.id} @ ${d.sha}\nlicense ${d.license ?? '-'}  gated ${d.gated || 'no'}  downloads ${d.downloads}  likes ${d.likes}\n\n`);
-        process.stdout.write(`${table([['MODEL', 'FORMAT', 'SIZE', 'FILES'], ...d.variants.map((v) => [v.label, v.format, formatBytes(v.sizeBytes), String(v.files.length)])])}\n\n`);
-        process.stdout.write(`${table([['FILE', 'SIZE', 'SHA256'], ...d.files.map((f) => [f.path, formatBytes(f.sizeBytes), f.lfsSha256?.slice(0, 16) ?? '(git)'])])}\n`);
+        process.stdout.write(
+          `${table([['MODEL', 'FORMAT', 'SIZE', 'FILES'], ...d.variants.map((v) => [v.label, v.format, formatBytes(v.sizeBytes), String(v.files.length)])])}\n\n`,
+        );
+        process.stdout.write(
+          `${table([['FILE', 'SIZE', 'SHA256'], ...d.files.map((f) => [f.path, formatBytes(f.sizeBytes), f.lfsSha256?.slice(0, 16) ?? '(git)'])])}\n`,
+        );
       });
     });
 

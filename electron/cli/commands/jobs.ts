@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { JobState, StartJobRequest, type JobRecord } from '../../../shared/jobs';
+import { JOB_KINDS, JobState, StartJobRequest, isJobKind, jobKindTitle, type JobRecord } from '../../../shared/jobs';
 import { CliError, printJson, withEngine } from '../context';
 import { jobLine, table } from '../format';
 import { waitForJob } from '../progress';
@@ -40,7 +40,7 @@ export function registerJobs(program: Command): void {
         if (!parsed.success) throw new CliError(`--state: unknown state "${s}" (one of ${JobState.options.join(', ')})`);
         return parsed.data;
       });
-      await withEngine(async (engine) => {
+      await withEngine((engine) => {
         const list = engine.api.jobs.list({ states, kind: opts.kind, limit: opts.limit });
         if (opts.json) return printJson(list);
         if (!list.length) return void process.stdout.write('No jobs.\n');
@@ -79,12 +79,19 @@ export function registerJobs(program: Command): void {
         throw new CliError(`--input: not valid JSON (${(err as Error).message})`);
       }
       const timeoutSeconds = opts.timeout === undefined ? undefined : Number(opts.timeout);
-      if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) throw new CliError(`--timeout: a number of seconds above 0, not "${opts.timeout}"`);
+      if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0))
+        throw new CliError(`--timeout: a number of seconds above 0, not "${opts.timeout}"`);
+      if (!isJobKind(kind))
+        throw new CliError(
+          `Unknown job kind "${kind}". Kinds: ${JOB_KINDS.filter((c) => !c.testOnly)
+            .map((c) => c.kind)
+            .join(', ')}`,
+        );
       const req = StartJobRequest.safeParse({ kind, input, ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }) });
       if (!req.success) throw new CliError(`Invalid job: ${req.error.issues.map((i) => `${i.path.join('.') || 'kind'}: ${i.message}`).join('; ')}`);
       await withEngine(async (engine) => {
         let job = engine.api.jobs.start(req.data);
-        if (opts.wait) job = await waitForJob(engine, job.id, { bar: !opts.json, title: kind });
+        if (opts.wait) job = await waitForJob(engine, job.id, { bar: !opts.json, title: jobKindTitle(kind) });
         if (opts.json) printJson(job);
         else printJob(job);
         if (opts.wait) exitFor(job);
@@ -110,7 +117,7 @@ export function registerJobs(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       await withEngine(async (engine) => {
         const started = engine.api.jobs.retry(id);
-        const job = await waitForJob(engine, started.id, { bar: !opts.json, title: started.kind });
+        const job = await waitForJob(engine, started.id, { bar: !opts.json, title: jobKindTitle(started.kind) });
         if (opts.json) printJson(job);
         else printJob(job);
         exitFor(job);

@@ -21,7 +21,9 @@ export function describeModelCode(m: LibraryModel): string {
 async function trustModelCode(engine: Engine, m: LibraryModel): Promise<LibraryModel> {
   const trusted = await engine.api.models.trustCode({ id: m.id, trust: true });
   const files = trusted.codeConsent?.files ?? [];
-  process.stderr.write(`Allowing ${trusted.name} to run its own code in jobs, exactly these files:\n${files.map((f) => `  ${f.path}  ${f.kind}  sha256 ${f.sha256}`).join('\n') || '  (no files: auto_map only)'}\n`);
+  process.stderr.write(
+    `Allowing ${trusted.name} to run its own code in jobs, exactly these files:\n${files.map((f) => `  ${f.path}  ${f.kind}  sha256 ${f.sha256}`).join('\n') || '  (no files: auto_map only)'}\n`,
+  );
   return trusted;
 }
 
@@ -67,11 +69,18 @@ function printInspection(i: ModelInspection, head: [string, string][]): void {
     ['vocab', i.vocabSize === null ? '-' : String(i.vocabSize)],
     ['layers', i.layerCount === null ? '-' : String(i.layerCount)],
     ['license', i.license ?? '-'],
-    ['special tokens', Object.entries(i.specialTokens).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') || '-'],
+    [
+      'special tokens',
+      Object.entries(i.specialTokens)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ') || '-',
+    ],
   ];
   process.stdout.write(`${rows.map(([k, v]) => `${k.padEnd(15)}${v}`).join('\n')}\n`);
   if (i.tensorTypes.length) {
-    process.stdout.write(`\ntensors\n${table([['FAMILY', 'TYPE', 'TENSORS', 'PARAMS'], ...i.tensorTypes.map((t) => [t.family, t.type, String(t.tensors), formatParams(t.parameters)])])}\n`);
+    process.stdout.write(
+      `\ntensors\n${table([['FAMILY', 'TYPE', 'TENSORS', 'PARAMS'], ...i.tensorTypes.map((t) => [t.family, t.type, String(t.tensors), formatParams(t.parameters)])])}\n`,
+    );
   }
   if (i.chatTemplateExample) process.stdout.write(`\nchat template, rendered\n${i.chatTemplateExample}\n`);
   else if (i.chatTemplateError) process.stdout.write(`\nchat template error: ${i.chatTemplateError}\n`);
@@ -79,7 +88,17 @@ function printInspection(i: ModelInspection, head: [string, string][]): void {
 }
 
 export function modelRow(m: LibraryModel): string[] {
-  return [m.id, m.name, m.format, m.inspection.architecture ?? '-', formatParams(m.inspection.parameterCount), m.inspection.quantization ?? '-', formatBytes(m.sizeBytes), m.source, m.tags.join(',')];
+  return [
+    m.id,
+    m.name,
+    m.format,
+    m.inspection.architecture ?? '-',
+    formatParams(m.inspection.parameterCount),
+    m.inspection.quantization ?? '-',
+    formatBytes(m.sizeBytes),
+    m.source,
+    m.tags.join(','),
+  ];
 }
 
 /** Waits for an import/download job and prints the model it added, or fails with the job's error. */
@@ -87,7 +106,8 @@ export async function finishModelJob(engine: Engine, jobId: string, json: boolea
   const job = await waitForJob(engine, jobId, { bar: !json, title });
   if (job.state !== 'succeeded') {
     if (json) printJson(job);
-    const hint = job.state === 'interrupted' || job.state === 'paused' ? ' (partial data is kept: run the same command again, or `whittle jobs` to resume)' : '';
+    const hint =
+      job.state === 'interrupted' || job.state === 'paused' ? ' (partial data is kept: run the same command again, or `whittle jobs` to resume)' : '';
     throw new CliError(`${title} ${job.state}: ${(job.error ?? job.progress.message).split('\n')[0]}${hint}`);
   }
   const [artifact] = engine.artifacts.list({ jobId, kind: 'model', limit: 1 });
@@ -95,11 +115,17 @@ export async function finishModelJob(engine: Engine, jobId: string, json: boolea
   const model = engine.api.models.get(artifact.id);
   if (json) return printJson(model);
   process.stdout.write(`Added ${model.name} (${model.id})\n`);
-  printInspection(model.inspection, [['path', model.path], ['sha256', model.sha256], ['source', `${model.source}${model.sourceRef ? ` ${model.sourceRef}` : ''}`]]);
+  printInspection(model.inspection, [
+    ['path', model.path],
+    ['sha256', model.sha256],
+    ['source', `${model.source}${model.sourceRef ? ` ${model.sourceRef}` : ''}`],
+  ]);
 }
 
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('The model library: import, list, inspect, update and remove models; load and unload them in `whittle serve`');
+  const models = program
+    .command('models')
+    .description('The model library: import, list, inspect, update and remove models; load and unload them in `whittle serve`');
   registerModelLoading(models);
 
   models
@@ -119,10 +145,13 @@ export function registerModels(program: Command): void {
 
   models
     .command('convert <model>')
-    .description('Convert a Hugging Face checkpoint in the library to GGUF with llama.cpp\'s converter (needs the Python toolchain)')
+    .description("Convert a Hugging Face checkpoint in the library to GGUF with llama.cpp's converter (needs the Python toolchain)")
     .option('--outtype <type>', `${GGUF_OUTTYPES.join(', ')}`, 'f16')
     .option('--name <name>', 'display name of the GGUF')
-    .option('--trust-remote-code', "allow the model's own code (auto_map classes, *.py, pickles) to run in this and later jobs on it; lists the files and their sha256 first")
+    .option(
+      '--trust-remote-code',
+      "allow the model's own code (auto_map classes, *.py, pickles) to run in this and later jobs on it; lists the files and their sha256 first",
+    )
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: { outtype: string; name?: string; trustRemoteCode?: boolean; json?: boolean }) => {
       if (!(GGUF_OUTTYPES as readonly string[]).includes(opts.outtype)) throw new CliError(`--outtype: one of ${GGUF_OUTTYPES.join(', ')}`);
@@ -131,7 +160,9 @@ export function registerModels(program: Command): void {
         if (!found) throw new CliError(`No model with id or path ${model}`);
         if (opts.trustRemoteCode) found = await trustModelCode(engine, found);
         else if (found.inspection.modelCode && !found.codeConsent) {
-          process.stderr.write(`${describeModelCode(found)}\nThe conversion refuses to run that code; if it needs it, review the files and convert again with --trust-remote-code.\n`);
+          process.stderr.write(
+            `${describeModelCode(found)}\nThe conversion refuses to run that code; if it needs it, review the files and convert again with --trust-remote-code.\n`,
+          );
         }
         const job = engine.api.models.convert({ modelId: found.id, to: 'gguf', outtype: opts.outtype as (typeof GGUF_OUTTYPES)[number], name: opts.name });
         await finishModelJob(engine, job.id, !!opts.json, 'Convert');
@@ -140,7 +171,9 @@ export function registerModels(program: Command): void {
 
   models
     .command('trust <model>')
-    .description("Allow jobs to run the model's own code (auto_map classes, *.py files, pickle checkpoints): records each file's sha256; a file that changes later is refused again")
+    .description(
+      "Allow jobs to run the model's own code (auto_map classes, *.py files, pickle checkpoints): records each file's sha256; a file that changes later is refused again",
+    )
     .option('--revoke', 'withdraw the permission')
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: { revoke?: boolean; json?: boolean }) => {
@@ -166,7 +199,7 @@ export function registerModels(program: Command): void {
     .action(async (opts: { format?: string; search?: string; json?: boolean }) => {
       const format = opts.format === undefined ? undefined : ModelFormat.safeParse(opts.format);
       if (format && !format.success) throw new CliError(`--format: unknown format "${opts.format}" (one of ${ModelFormat.options.join(', ')})`);
-      await withEngine(async (engine) => {
+      await withEngine((engine) => {
         const list = engine.api.models.list({ format: format?.data, search: opts.search, limit: 5000 });
         if (opts.json) return printJson(list);
         if (!list.length) return void process.stdout.write('No models. Add one with `whittle models import <path>` or `whittle pull hf:owner/name`.\n');
@@ -184,14 +217,22 @@ export function registerModels(program: Command): void {
         const known = engine.library.find(target);
         if (known) {
           if (opts.json) return printJson(inspectJson(known.inspection, { id: known.id, path: known.path, sha256: known.sha256 }));
-          return printInspection(known.inspection, [['id', known.id], ['name', known.name], ['path', known.path], ['sha256', known.sha256]]);
+          return printInspection(known.inspection, [
+            ['id', known.id],
+            ['name', known.name],
+            ['path', known.path],
+            ['sha256', known.sha256],
+          ]);
         }
         if (!existsSync(target)) throw new CliError(`${target}: not a model id in the library, nor a file or folder`);
         const job = await waitForJob(engine, engine.api.models.inspectPath(target, opts.hash).id, { bar: !opts.json, title: 'Inspect' });
         if (job.state !== 'succeeded') throw new CliError(`Inspect failed: ${(job.error ?? job.state).split('\n')[0]}`);
         const r = job.result as { entry: string; sha256: string | null; inspection: ModelInspection };
         if (opts.json) return printJson(inspectJson(r.inspection, { path: r.entry, sha256: r.sha256 }));
-        printInspection(r.inspection, [['path', r.entry], ['sha256', r.sha256 ?? '-']]);
+        printInspection(r.inspection, [
+          ['path', r.entry],
+          ['sha256', r.sha256 ?? '-'],
+        ]);
       });
     });
 
@@ -203,7 +244,7 @@ export function registerModels(program: Command): void {
     .option('--notes <text>', 'replace the notes')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { name?: string; tags?: string[]; notes?: string; json?: boolean }) => {
-      await withEngine(async (engine) => {
+      await withEngine((engine) => {
         const m = engine.api.models.update({ id, name: opts.name, tags: opts.tags, notes: opts.notes });
         if (opts.json) return printJson(m);
         process.stdout.write(`${table([['ID', 'NAME', 'FORMAT', 'ARCH', 'PARAMS', 'QUANT', 'SIZE', 'SOURCE', 'TAGS'], modelRow(m)])}\n`);
@@ -246,14 +287,19 @@ export function registerModels(program: Command): void {
         let found = await engine.api.models.hfCache();
         if (opts.import) {
           for (const e of found.filter((x) => !x.modelId)) {
-            const job = await waitForJob(engine, engine.api.models.import({ path: e.path, mode: 'reference', tags: [] }).id, { bar: !opts.json, title: e.repo });
+            const job = await waitForJob(engine, engine.api.models.import({ path: e.path, mode: 'reference', tags: [] }).id, {
+              bar: !opts.json,
+              title: e.repo,
+            });
             if (job.state !== 'succeeded') process.stderr.write(`${e.repo}: ${(job.error ?? job.state).split('\n')[0]}\n`);
           }
           found = await engine.api.models.hfCache();
         }
         if (opts.json) return printJson(found);
         if (!found.length) return void process.stdout.write('No models in the Hugging Face cache.\n');
-        process.stdout.write(`${table([['REPO', 'FORMAT', 'SIZE', 'REVISION', 'IN LIBRARY', 'PATH'], ...found.map((e) => [e.repo, e.format, formatBytes(e.sizeBytes), e.revision.slice(0, 10), e.modelId ?? '-', e.path])])}\n`);
+        process.stdout.write(
+          `${table([['REPO', 'FORMAT', 'SIZE', 'REVISION', 'IN LIBRARY', 'PATH'], ...found.map((e) => [e.repo, e.format, formatBytes(e.sizeBytes), e.revision.slice(0, 10), e.modelId ?? '-', e.path])])}\n`,
+        );
       });
     });
 }

@@ -10,13 +10,18 @@ export function registerServe(program: Command): void {
     .description('Serve the app to a browser and the API to clients (binds 127.0.0.1 unless told otherwise)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to bind (0 picks a free one)', (v) => Number.parseInt(v, 10), 8741)
-    .option('--allow-origin <origin>', 'another origin whose pages may call the app API (repeatable; they still need the session token)', (v: string, all: string[]) => {
-      try {
-        return [...all, normalizeOrigin(v)];
-      } catch (err) {
-        throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
-      }
-    }, [] as string[])
+    .option(
+      '--allow-origin <origin>',
+      'another origin whose pages may call the app API (repeatable; they still need the session token)',
+      (v: string, all: string[]) => {
+        try {
+          return [...all, normalizeOrigin(v)];
+        } catch (err) {
+          throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+        }
+      },
+      [] as string[],
+    )
     .option('--open', 'open the app in the default browser')
     .option('--json', 'print one JSON line with the URL instead of text')
     .action(async (opts: { host: string; port: number; allowOrigin: string[]; open?: boolean; json?: boolean }) => {
@@ -27,7 +32,7 @@ export function registerServe(program: Command): void {
       // Opening this link gives a browser the token (as Jupyter's); on loopback the app hands it to the page by itself.
       const appLink = `${server.url}/?token=${server.token}`;
       // The UI is served by this same server, so stopping the API only turns /v1 off (the setting).
-      engine.server.current = { url: () => server.url, start: async () => undefined, stop: async () => undefined };
+      engine.server.current = { url: () => server.url, start: () => Promise.resolve(), stop: () => Promise.resolve() };
       // `whittle models load|unload` find the server through this.
       engine.settings.set('serve.running', { url: server.url, pid: process.pid });
       if (opts.json) process.stdout.write(`${JSON.stringify({ url: server.url, dataDir: engine.config.dataDir, pid: process.pid, token: server.token })}\n`);

@@ -5,7 +5,9 @@ import { formatBytes, table } from '../format';
 import { waitForJob } from '../progress';
 
 function printReport(r: SystemReport): void {
-  const yes = Object.entries(r.cpu.features).filter(([, v]) => v).map(([k]) => k);
+  const yes = Object.entries(r.cpu.features)
+    .filter(([, v]) => v)
+    .map(([k]) => k);
   const out = [
     `OS        ${r.os.distro} (${r.os.platform} ${r.os.release}, ${r.os.arch})`,
     `CPU       ${r.cpu.brand}, ${r.cpu.physicalCores} cores / ${r.cpu.logicalCores} threads${r.cpu.speedGHz ? `, ${r.cpu.speedGHz} GHz` : ''}`,

@@ -15,7 +15,10 @@ export function printToolchainStatus(status: ToolchainStatus): void {
   process.stdout.write(`cache  ${status.cacheDir}\n\n`);
   for (const c of status.components) {
     process.stdout.write(`${c.title}: ${c.state.toUpperCase()}${c.version ? ` (${c.version})` : ''}\n  ${c.detail}\n`);
-    if (c.dir) process.stdout.write(`  ${c.dir}${c.sizeBytes ? `, ${formatBytes(c.sizeBytes)}` : ''}${c.buildSeconds !== null ? `, built in ${c.buildSeconds} s` : ''}\n`);
+    if (c.dir)
+      process.stdout.write(
+        `  ${c.dir}${c.sizeBytes ? `, ${formatBytes(c.sizeBytes)}` : ''}${c.buildSeconds !== null ? `, built in ${c.buildSeconds} s` : ''}\n`,
+      );
     const bad = c.items.filter((i) => !i.ok);
     if (c.items.length) process.stdout.write(`${table(c.items.map((i) => ['   ', i.name, i.version ?? '-', i.ok ? 'ok' : (i.problem ?? 'problem')]))}\n`);
     if (c.fix) process.stdout.write(`  fix: ${c.fix.command}${bad.length ? ` (${bad.length} problem${bad.length === 1 ? '' : 's'})` : ''}\n`);
@@ -30,13 +33,16 @@ export function registerToolchain(program: Command): void {
 
   toolchain
     .command('install <component>')
-    .description('llama: build the llama.cpp tools from the source in node-llama-cpp. python: create the pinned Python env from resources/python/uv.lock. Both go into the toolchain cache (WHITTLE_CACHE).')
+    .description(
+      'llama: build the llama.cpp tools from the source in node-llama-cpp. python: create the pinned Python env from resources/python/uv.lock. Both go into the toolchain cache (WHITTLE_CACHE).',
+    )
     .option('--backend <backend>', `llama: ${LLAMA_BACKENDS.join(', ')}`, 'cpu')
     .option('--repair', 'python: reinstall whatever the check finds broken or missing')
     .option('--fixtures', 'python: also install the test fixtures group (Gemma 3 270M GGUF)')
     .option('--json', 'machine-readable output')
     .action(async (component: string, opts: { backend: string; repair?: boolean; fixtures?: boolean; json?: boolean }) => {
-      if (!(TOOLCHAIN_COMPONENTS as readonly string[]).includes(component)) throw new CliError(`unknown component "${component}" (available: ${TOOLCHAIN_COMPONENTS.join(', ')})`);
+      if (!(TOOLCHAIN_COMPONENTS as readonly string[]).includes(component))
+        throw new CliError(`unknown component "${component}" (available: ${TOOLCHAIN_COMPONENTS.join(', ')})`);
       if (!(LLAMA_BACKENDS as readonly string[]).includes(opts.backend)) throw new CliError(`--backend: one of ${LLAMA_BACKENDS.join(', ')}`);
       const c = component as ToolchainComponent;
       await withEngine(async (engine) => {

@@ -26,7 +26,8 @@ export function createConversationsApi(store: ConversationsStore, artifacts: Art
       if (req.column >= c.columns.length) throw new InvalidInputError(`column: the conversation has ${c.columns.length} column(s)`);
       const path = store.path(c.id, c.activeLeafId);
       const built = conversationRow(c, path, req.column);
-      if (!built.messages.some((m) => m.role === 'assistant')) throw new InvalidInputError(`conversationId: "${c.title}" has no reply from column ${req.column + 1} to export`);
+      if (!built.messages.some((m) => m.role === 'assistant'))
+        throw new InvalidInputError(`conversationId: "${c.title}" has no reply from column ${req.column + 1} to export`);
       const checked = fixRow(built);
       const report: ExportReport = { written: 0, fixed: [], skipped: [] };
       const rows: unknown[] = [];
@@ -38,7 +39,13 @@ export function createConversationsApi(store: ConversationsStore, artifacts: Art
       // Artifacts are immutable: each export with rows writes a new file (the previous version's rows + the new ones)
       // and a new record parented to the previous version; the old file and its sha256 are never touched.
       const { head } = datasetHead(artifacts, dataDir, req.dataset);
-      if (!rows.length) return { path: head?.path ?? datasetVersionPath(dataDir, req.dataset, 1), rows: head ? existingRows(head.path) : 0, artifactId: head?.id ?? null, report };
+      if (!rows.length)
+        return {
+          path: head?.path ?? datasetVersionPath(dataDir, req.dataset, 1),
+          rows: head ? existingRows(head.path) : 0,
+          artifactId: head?.id ?? null,
+          report,
+        };
       const previous = head ? await readPrevious(head.path) : null;
       let file: Awaited<ReturnType<typeof writeDatasetVersion>> | null = null;
       for (let attempt = 0; !file; attempt++) {
@@ -63,7 +70,20 @@ export function createConversationsApi(store: ConversationsStore, artifacts: Art
         ...(head ? { previousVersion: head.id } : {}),
       };
       const id = newId('a');
-      artifacts.insert({ id, kind: DATASET_KIND, name: req.dataset, path: file.path, sha256: file.sha256, sizeBytes: file.sizeBytes, jobId: null, parents: head ? [head.id] : [], meta, tags: head?.tags ?? ['chat'], notes: head?.notes ?? '', managed: true });
+      artifacts.insert({
+        id,
+        kind: DATASET_KIND,
+        name: req.dataset,
+        path: file.path,
+        sha256: file.sha256,
+        sizeBytes: file.sizeBytes,
+        jobId: null,
+        parents: head ? [head.id] : [],
+        meta,
+        tags: head?.tags ?? ['chat'],
+        notes: head?.notes ?? '',
+        managed: true,
+      });
       return { path: file.path, rows: file.rows, artifactId: id, report };
     },
   };

@@ -28,7 +28,7 @@ export interface EngineApiDeps {
   bus: JobEventBus;
   library: ModelLibrary;
   secrets: SecretStore;
-  reveal(path: string): Promise<void>;
+  reveal: (path: string) => Promise<void>;
   inference: ModelManager;
   conversations: ConversationsStore;
   dataDir: string;
@@ -38,9 +38,9 @@ export interface EngineApiDeps {
 }
 
 export interface ServerControl {
-  url(): string | null;
-  start(): Promise<void>;
-  stop(): Promise<void>;
+  url: () => string | null;
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export function createEngineApi(d: EngineApiDeps): EngineApi {
@@ -86,6 +86,10 @@ export function createEngineApi(d: EngineApiDeps): EngineApi {
       complete: (req, onEvent, signal) => d.inference.complete(req, onEvent, signal),
       embed: (req, signal) => d.inference.embed(req.modelId, req.input, signal),
       countTokens: (id, text) => d.inference.countTokens(id, text),
+      capabilities: (id) => d.inference.capabilities(id),
+      score: (req, signal) => d.inference.score(req, signal),
+      perplexity: (req, onProgress, signal) => d.inference.perplexity(req, onProgress, signal),
+      applyTemplate: (req) => d.inference.applyTemplate(req),
       openAiSettings: () => openAiSettingsView(readOpenAiSettings(d.settings)),
       async checkApiKey(authorization) {
         const { apiKeyHash } = readOpenAiSettings(d.settings);

@@ -32,12 +32,20 @@ export function createModelsApi(library: ModelLibrary, runner: JobRunner, reveal
       if (!req.trust) return library.setCodeConsent(m.id, null);
       if (m.format !== 'hf') throw new InvalidInputError(`id: ${m.name} is a ${m.format} model; only Hugging Face folders ship code`);
       const consent = await consentForFolder(m.path);
-      if (consent.files.length === 0 && !m.inspection.modelCode?.autoMap.length) throw new InvalidInputError(`id: ${m.name} ships no code (no auto_map, *.py or pickle files in ${m.path})`);
+      if (consent.files.length === 0 && !m.inspection.modelCode?.autoMap.length)
+        throw new InvalidInputError(`id: ${m.name} ships no code (no auto_map, *.py or pickle files in ${m.path})`);
       return library.setCodeConsent(m.id, consent);
     },
     async hfCache() {
       const found = await scanHfCache(hfHubCacheDir());
-      return found.map((e) => ({ repo: e.repo, revision: e.revision, path: e.path, format: e.format, sizeBytes: e.sizeBytes, modelId: library.find(e.path)?.id ?? null }));
+      return found.map((e) => ({
+        repo: e.repo,
+        revision: e.revision,
+        path: e.path,
+        format: e.format,
+        sizeBytes: e.sizeBytes,
+        modelId: library.find(e.path)?.id ?? null,
+      }));
     },
   };
 }

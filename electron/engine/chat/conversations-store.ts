@@ -1,5 +1,12 @@
 import { NotFoundError } from '../../../shared/errors';
-import type { AddMessageRequest, Conversation, ConversationMessage, CreateConversationRequest, MessageStatus, UpdateConversationRequest } from '../../../shared/chat';
+import type {
+  AddMessageRequest,
+  Conversation,
+  ConversationMessage,
+  CreateConversationRequest,
+  MessageStatus,
+  UpdateConversationRequest,
+} from '../../../shared/chat';
 import type { GenerationMetrics } from '../../../shared/inference';
 import type { Db } from '../store/database';
 import { newId } from '../util/ids';
@@ -64,7 +71,9 @@ const metricsJson = (metrics: Record<string, unknown> | null, status: MessageSta
 export class ConversationsStore {
   constructor(private readonly db: Db) {
     // Replies the engine was writing when it last stopped were cut off.
-    db.prepare("UPDATE conversation_messages SET metrics = json_set(metrics, '$.status', 'interrupted') WHERE metrics IS NOT NULL AND json_valid(metrics) AND json_extract(metrics, '$.status') = 'streaming'").run();
+    db.prepare(
+      "UPDATE conversation_messages SET metrics = json_set(metrics, '$.status', 'interrupted') WHERE metrics IS NOT NULL AND json_valid(metrics) AND json_extract(metrics, '$.status') = 'streaming'",
+    ).run();
   }
 
   list(): Conversation[] {
@@ -78,14 +87,18 @@ export class ConversationsStore {
   }
 
   messages(conversationId: string): ConversationMessage[] {
-    return (this.db.prepare('SELECT * FROM conversation_messages WHERE conversation_id = ? ORDER BY created_at, rowid').all(conversationId) as MessageRow[]).map(toMessage);
+    return (
+      this.db.prepare('SELECT * FROM conversation_messages WHERE conversation_id = ? ORDER BY created_at, rowid').all(conversationId) as MessageRow[]
+    ).map(toMessage);
   }
 
   create(req: CreateConversationRequest): Conversation {
     const id = newId('c');
     const now = Date.now();
     this.db
-      .prepare('INSERT INTO conversations (id, title, columns, system_prompt, params, same_seed, active_leaf_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)')
+      .prepare(
+        'INSERT INTO conversations (id, title, columns, system_prompt, params, same_seed, active_leaf_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)',
+      )
       .run(id, req.title ?? 'New conversation', JSON.stringify(req.columns), req.systemPrompt, JSON.stringify(req.params), req.sameSeed ? 1 : 0, now, now);
     return this.get(id);
   }
@@ -131,7 +144,9 @@ export class ConversationsStore {
     const now = Date.now();
     const tx = this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO conversation_messages (id, conversation_id, parent_id, role, content, col, model_id, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO conversation_messages (id, conversation_id, parent_id, role, content, col, model_id, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(id, req.conversationId, req.parentId, req.role, req.content, req.column, req.modelId, metricsJson(req.metrics, status), now);
       this.db.prepare('UPDATE conversations SET active_leaf_id = ?, updated_at = ? WHERE id = ?').run(id, now, req.conversationId);
     });

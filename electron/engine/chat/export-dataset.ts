@@ -69,7 +69,11 @@ export const datasetVersionPath = (dataDir: string, name: string, slot: number):
 
 /** The rows a dataset file holds now (0 when it does not exist). */
 export function existingRows(path: string): number {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim()).length
+    : 0;
 }
 
 /**
@@ -77,13 +81,25 @@ export function existingRows(path: string): number {
  * by `rows` as JSON lines. The file is created exclusively (`wx`): an existing file is never overwritten or appended to,
  * so a committed version's content and sha256 stay what they were. Throws EEXIST when `path` is taken.
  */
-export async function writeDatasetVersion(path: string, previous: Buffer | null, rows: unknown[]): Promise<{ path: string; rows: number; sha256: string; sizeBytes: number }> {
+export async function writeDatasetVersion(
+  path: string,
+  previous: Buffer | null,
+  rows: unknown[],
+): Promise<{ path: string; rows: number; sha256: string; sizeBytes: number }> {
   await mkdir(dirname(path), { recursive: true });
   const before = previous ? previous.toString('utf8') : '';
   const sep = before && !before.endsWith('\n') ? '\n' : '';
   const text = Buffer.from(before + sep + rows.map((r) => JSON.stringify(r)).join('\n') + '\n', 'utf8');
   await writeFile(path, text, { flag: 'wx' });
-  return { path, rows: text.toString('utf8').split('\n').filter((l) => l.trim()).length, sha256: createHash('sha256').update(text).digest('hex'), sizeBytes: text.length };
+  return {
+    path,
+    rows: text
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim()).length,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    sizeBytes: text.length,
+  };
 }
 
 /** Reads a previous version's bytes, or null when its file is gone. */

@@ -49,7 +49,13 @@ export async function stopReply(conversationId: string): Promise<boolean> {
  * REPLY_SAVE_MS, and finished as complete, or as interrupted when the signal aborts (stop, or the client went away)
  * or the generation failed after some text. Resolves when every column ended.
  */
-export async function runReply(store: ConversationsStore, chat: ChatFn, req: ReplyRequest, onEvent: (e: ReplyEvent) => void, signal: AbortSignal | undefined): Promise<void> {
+export async function runReply(
+  store: ConversationsStore,
+  chat: ChatFn,
+  req: ReplyRequest,
+  onEvent: (e: ReplyEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const c = store.get(req.conversationId);
   const user = store.message(req.userId, c.id);
   if (user.role !== 'user') throw new InvalidInputError('userId: not a user message');
@@ -68,16 +74,35 @@ export async function runReply(store: ConversationsStore, chat: ChatFn, req: Rep
 
   let parent = user.id;
   let keptSaved = false;
-  const insert = (column: number, content: string, metrics: Record<string, unknown> | null, status: 'streaming' | 'complete' | 'interrupted'): ConversationMessage => {
+  const insert = (
+    column: number,
+    content: string,
+    metrics: Record<string, unknown> | null,
+    status: 'streaming' | 'complete' | 'interrupted',
+  ): ConversationMessage => {
     if (!keptSaved) {
       keptSaved = true;
       for (const k of kept) {
-        const copy = store.addMessage({ conversationId: c.id, parentId: parent, role: 'assistant', content: k.content, column: k.column, modelId: k.modelId, metrics: k.metrics ? { ...k.metrics } : null }, k.status);
+        const copy = store.addMessage(
+          {
+            conversationId: c.id,
+            parentId: parent,
+            role: 'assistant',
+            content: k.content,
+            column: k.column,
+            modelId: k.modelId,
+            metrics: k.metrics ? { ...k.metrics } : null,
+          },
+          k.status,
+        );
         parent = copy.id;
         onEvent({ type: 'message', message: copy });
       }
     }
-    const message = store.addMessage({ conversationId: c.id, parentId: parent, role: 'assistant', content, column, modelId: c.columns[column]!.modelId, metrics }, status);
+    const message = store.addMessage(
+      { conversationId: c.id, parentId: parent, role: 'assistant', content, column, modelId: c.columns[column]!.modelId, metrics },
+      status,
+    );
     parent = message.id;
     onEvent({ type: 'message', message });
     return message;
@@ -110,13 +135,17 @@ export async function runReply(store: ConversationsStore, chat: ChatFn, req: Rep
     abort.signal.addEventListener('abort', onStop, { once: true });
     if (abort.signal.aborted) resolveStop();
     const messages = columnHistory(c.systemPrompt, path, column);
-    const generation = chat(chatRequestFor(c, column, messages, req.seed), (e) => {
-      if (ended || e.type !== 'text') return;
-      text += e.text;
-      onEvent({ type: 'text', column, text: e.text });
-      if (!id) write();
-      else timer ??= setTimeout(write, REPLY_SAVE_MS);
-    }, abort.signal);
+    const generation = chat(
+      chatRequestFor(c, column, messages, req.seed),
+      (e) => {
+        if (ended || e.type !== 'text') return;
+        text += e.text;
+        onEvent({ type: 'text', column, text: e.text });
+        if (!id) write();
+        else timer ??= setTimeout(write, REPLY_SAVE_MS);
+      },
+      abort.signal,
+    );
     try {
       const outcome = await Promise.race([generation, stopped]);
       if (outcome === 'stopped') {

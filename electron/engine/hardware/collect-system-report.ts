@@ -4,7 +4,22 @@ import type { SystemReport } from '../../../shared/hardware';
 type Progress = (fraction: number, message: string) => void;
 
 /** Instruction-set features that pick llama.cpp / ONNX Runtime kernels, as systeminformation names them. */
-const NOTABLE_CPU_FEATURES = ['sse4_2', 'avx', 'avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vnni', 'avx_vnni', 'amx_int8', 'neon', 'asimd', 'sve', 'dotprod'];
+const NOTABLE_CPU_FEATURES = [
+  'sse4_2',
+  'avx',
+  'avx2',
+  'fma',
+  'f16c',
+  'avx512f',
+  'avx512bw',
+  'avx512vnni',
+  'avx_vnni',
+  'amx_int8',
+  'neon',
+  'asimd',
+  'sve',
+  'dotprod',
+];
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -19,9 +34,7 @@ export async function collectSystemReport(progress: Progress): Promise<SystemRep
 
   progress(0.2, 'Reading memory and disks');
   const [mem, fsSizes] = await Promise.all([si.mem(), si.fsSize()]);
-  const disks = fsSizes
-    .filter((d) => d.size > 0)
-    .map((d) => ({ mount: d.mount, filesystem: d.fs, type: d.type, sizeBytes: d.size, freeBytes: d.available }));
+  const disks = fsSizes.filter((d) => d.size > 0).map((d) => ({ mount: d.mount, filesystem: d.fs, type: d.type, sizeBytes: d.size, freeBytes: d.available }));
 
   progress(0.35, 'Asking llama.cpp for GPUs');
   const llama = await probeLlama();

@@ -35,11 +35,13 @@ export async function detectLinuxNpus(sysClassAccel = '/sys/class/accel'): Promi
 /** Windows lists NPUs in the ComputeAccelerator device class (Intel AI Boost, AMD IPU/NPU, Qualcomm Hexagon). */
 function detectWindowsNpus(): Promise<NpuDevice[]> {
   return new Promise((resolve) => {
-    const script = "Get-PnpDevice -Class ComputeAccelerator -PresentOnly -ErrorAction SilentlyContinue | Select-Object FriendlyName,Manufacturer,InstanceId | ConvertTo-Json -Compress";
+    const script =
+      'Get-PnpDevice -Class ComputeAccelerator -PresentOnly -ErrorAction SilentlyContinue | Select-Object FriendlyName,Manufacturer,InstanceId | ConvertTo-Json -Compress';
     execFile('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], { timeout: 10_000, windowsHide: true }, (err, stdout) => {
       if (err || !stdout.trim()) return resolve([]);
       try {
-        const raw = JSON.parse(stdout) as { FriendlyName: string; Manufacturer: string; InstanceId: string } | { FriendlyName: string; Manufacturer: string; InstanceId: string }[];
+        const raw = JSON.parse(stdout) as
+          { FriendlyName: string; Manufacturer: string; InstanceId: string } | { FriendlyName: string; Manufacturer: string; InstanceId: string }[];
         resolve((Array.isArray(raw) ? raw : [raw]).map((d) => ({ name: d.FriendlyName, vendor: d.Manufacturer, source: d.InstanceId })));
       } catch {
         resolve([]);
@@ -52,6 +54,7 @@ function detectWindowsNpus(): Promise<NpuDevice[]> {
 export async function detectNpus(platform: NodeJS.Platform = process.platform, arch: string = process.arch): Promise<NpuDevice[]> {
   if (platform === 'linux') return detectLinuxNpus();
   if (platform === 'win32') return detectWindowsNpus();
-  if (platform === 'darwin' && arch === 'arm64') return [{ name: 'Apple Neural Engine', vendor: 'Apple', source: 'every Apple silicon Mac (used through Core ML)' }];
+  if (platform === 'darwin' && arch === 'arm64')
+    return [{ name: 'Apple Neural Engine', vendor: 'Apple', source: 'every Apple silicon Mac (used through Core ML)' }];
   return [];
 }

@@ -147,14 +147,23 @@ class Connection {
     this.socket =
       url.protocol === 'https:'
         ? // Node's typings omit `onread` for TLS, which supports it.
-          tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], onread, secureContext } as tls.ConnectionOptions)
+          tls.connect({
+            host,
+            port,
+            servername: net.isIP(host) ? undefined : host,
+            ALPNProtocols: ['http/1.1'],
+            onread,
+            secureContext,
+          } as tls.ConnectionOptions)
         : net.connect({ host, port, onread });
     this.socket.setNoDelay(true);
     // Where the platform ignores `onread` (it is honoured for TCP and TLS since Node 15), bytes come as events.
     this.socket.on('data', (chunk: Buffer) => {
       if (!this.onRead(chunk.length, chunk, false)) this.socket.pause();
     });
-    this.socket.on('timeout', () => this.socket.destroy(new StallError(`no data for ${this.stallMs >= 1000 ? `${Math.round(this.stallMs / 1000)} s` : `${this.stallMs} ms`}`)));
+    this.socket.on('timeout', () =>
+      this.socket.destroy(new StallError(`no data for ${this.stallMs >= 1000 ? `${Math.round(this.stallMs / 1000)} s` : `${this.stallMs} ms`}`)),
+    );
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => {

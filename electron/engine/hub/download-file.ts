@@ -211,10 +211,20 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
   };
   const gaveUp = (err: unknown, attempts: number): Error => {
     if (err instanceof DownloadError) {
-      return new DownloadError(`${err.message} (gave up after ${attempts} attempts)`, err.url, err.status, err.code, err.retryable, err.retryAfterSeconds, { cause: err });
+      return new DownloadError(`${err.message} (gave up after ${attempts} attempts)`, err.url, err.status, err.code, err.retryable, err.retryAfterSeconds, {
+        cause: err,
+      });
     }
     const e = err as NodeJS.ErrnoException;
-    return new DownloadError(`${where}: network error: ${e.message}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''} (gave up after ${attempts} attempts)`, o.url, undefined, e.code, true, undefined, { cause: err });
+    return new DownloadError(
+      `${where}: network error: ${e.message}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''} (gave up after ${attempts} attempts)`,
+      o.url,
+      undefined,
+      e.code,
+      true,
+      undefined,
+      { cause: err },
+    );
   };
 
   /** Errors that reach the caller name the file or URL path. */
@@ -266,7 +276,10 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
     let remote: ResolvedRemote = await resolve();
     const expectedSha = o.expectedSha256?.toLowerCase() ?? remote.linkedSha256;
     if (o.expectedSize !== undefined && remote.size !== null && remote.size !== o.expectedSize) {
-      throw new DownloadError(`${where}: the Hub reports ${remote.size} bytes, expected ${o.expectedSize}: the file changed on the Hub; refresh the file list and retry`, o.url);
+      throw new DownloadError(
+        `${where}: the Hub reports ${remote.size} bytes, expected ${o.expectedSize}: the file changed on the Hub; refresh the file list and retry`,
+        o.url,
+      );
     }
     const size = remote.size ?? o.expectedSize ?? null;
     const identity: RemoteIdentity = { sha256: expectedSha, etag: remote.etag, size };
@@ -372,7 +385,7 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
           }
           if (err instanceof DataUrlRefusedError && refused < 2) {
             refused++;
-            log(`${(err as Error).message}; resolving ${where} again`);
+            log(`${err.message}; resolving ${where} again`);
             await reresolve();
             continue;
           }
@@ -381,7 +394,9 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
           failures++;
           if (failures >= retry.attempts) throw gaveUp(err, failures);
           const delay = backoff(failures, err);
-          log(`${name} bytes ${seg.start + seg.written}-${seg.end >= 0 ? seg.end - 1 : ''}: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${failures + 1} of ${retry.attempts})`);
+          log(
+            `${name} bytes ${seg.start + seg.written}-${seg.end >= 0 ? seg.end - 1 : ''}: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${failures + 1} of ${retry.attempts})`,
+          );
           await sleep(delay, undefined, { signal: ctx.signal });
         }
       }
@@ -404,7 +419,7 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
       signal.addEventListener('abort', onStop, { once: true });
       if (signal.aborted) onStop();
       ctx.signal = stop.signal;
-      let failure: unknown = null;
+      let failure: Error | null = null;
       const stopped = new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
       const worker = async (i: number) => {
         // The others start once the first response shows the server honours ranges.
@@ -416,7 +431,7 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
           Array.from({ length: n }, (_, i) =>
             worker(i).catch((err: unknown) => {
               if (failure === null && !stop.signal.aborted) {
-                failure = err;
+                failure = err instanceof Error ? err : new Error(String(err));
                 stop.abort(err);
               }
               firstBytes.resolve();
@@ -425,7 +440,9 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
           ),
         );
         if (signal.aborted) throw abortReason(signal);
-        if (failure !== null) throw failure;
+        // Set in the workers' catch: TypeScript's narrowing cannot see that assignment.
+        const failed = failure as Error | null;
+        if (failed) throw failed;
         const rejected = results.find((r) => r.status === 'rejected');
         if (rejected) throw rejected.reason;
         if (!segs.every(segmentDone)) throw new Error(`${name}: the download stopped before its end`);
@@ -486,7 +503,12 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
     };
   } catch (err) {
     if (isDiskFull(err) && !(err instanceof DiskSpaceError)) {
-      throw new DiskSpaceError(`disk full while writing ${name}; the partial download is kept in ${o.partialDir} — free up space and retry`, o.partialDir, 0, await freeBytes(o.partialDir));
+      throw new DiskSpaceError(
+        `disk full while writing ${name}; the partial download is kept in ${o.partialDir} — free up space and retry`,
+        o.partialDir,
+        0,
+        await freeBytes(o.partialDir),
+      );
     }
     throw err;
   } finally {

@@ -7,7 +7,7 @@ import { DownloadError, httpError, urlPath } from './errors';
 export interface Agents {
   http: http.Agent;
   https: https.Agent;
-  destroy(): void;
+  destroy: () => void;
 }
 
 /** `secureContext`: the trusted CAs for https (Node's defaults when absent). */
@@ -68,7 +68,21 @@ export function abortReason(signal: AbortSignal): Error {
   return r instanceof Error ? r : new DOMException('This operation was aborted', 'AbortError');
 }
 
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
 
 /** Network errors (resets, timeouts, stalls, truncated bodies) are worth another attempt. */
 export function isRetryable(err: unknown): boolean {
@@ -107,7 +121,12 @@ export function errorFromParts(url: string, status: number, get: (name: string) 
     }
   }
   const after = get('retry-after');
-  return httpError(url, status, { code: get('x-error-code'), hubMessage, sentToken, retryAfterSeconds: after === undefined ? undefined : parseRetryAfter(after) });
+  return httpError(url, status, {
+    code: get('x-error-code'),
+    hubMessage,
+    sentToken,
+    retryAfterSeconds: after === undefined ? undefined : parseRetryAfter(after),
+  });
 }
 
 export function header(res: IncomingMessage, name: string): string | undefined {
@@ -131,9 +150,14 @@ export interface ResolvedRemote {
 }
 
 /** A HEAD request sent some other way than node:http (through the proxy dispatcher). */
-export type HeadSender = (url: string, headers: Record<string, string>, signal: AbortSignal, stallMs: number) => Promise<{ status: number; get(name: string): string | undefined }>;
+export type HeadSender = (
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  stallMs: number,
+) => Promise<{ status: number; get: (name: string) => string | undefined }>;
 
-async function nodeHead(url: string, o: RequestOptions): Promise<{ status: number; get(name: string): string | undefined }> {
+async function nodeHead(url: string, o: RequestOptions): Promise<{ status: number; get: (name: string) => string | undefined }> {
   const { res } = await request(url, o);
   res.resume();
   return { status: res.statusCode ?? 0, get: (name) => header(res, name) };
@@ -143,7 +167,11 @@ async function nodeHead(url: string, o: RequestOptions): Promise<{ status: numbe
  * Follows the redirects of a resolve URL with HEAD requests, sending the caller's headers only on its
  * origin. A redirect to another origin (the CDN) is not requested: its URL is signed and needs no headers.
  */
-export async function resolveRemote(url: string, headers: Record<string, string>, o: Omit<RequestOptions, 'method' | 'headers'> & { head?: HeadSender }): Promise<ResolvedRemote> {
+export async function resolveRemote(
+  url: string,
+  headers: Record<string, string>,
+  o: Omit<RequestOptions, 'method' | 'headers'> & { head?: HeadSender },
+): Promise<ResolvedRemote> {
   const origin = new URL(url).origin;
   const sentToken = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
   let current = url;
@@ -170,10 +198,23 @@ export async function resolveRemote(url: string, headers: Record<string, string>
       const length = get('content-length');
       const size = linkedSize ?? (length !== undefined && /^\d+$/.test(length) ? Number(length) : null);
       const etag = linkedEtag ?? unquote(get('etag'));
-      return { dataUrl: current, sameOrigin: true, size, etag, linkedSha256: sha256Of(linkedEtag), commit, acceptRanges: /bytes/i.test(get('accept-ranges') ?? '') };
+      return {
+        dataUrl: current,
+        sameOrigin: true,
+        size,
+        etag,
+        linkedSha256: sha256Of(linkedEtag),
+        commit,
+        acceptRanges: /bytes/i.test(get('accept-ranges') ?? ''),
+      };
     }
     // A HEAD response has no body: the Hub puts its message in X-Error-Message.
-    throw httpError(url, status, { code: get('x-error-code'), hubMessage: get('x-error-message'), sentToken, retryAfterSeconds: parseRetryAfter(get('retry-after') ?? '') });
+    throw httpError(url, status, {
+      code: get('x-error-code'),
+      hubMessage: get('x-error-message'),
+      sentToken,
+      retryAfterSeconds: parseRetryAfter(get('retry-after') ?? ''),
+    });
   }
   throw new DownloadError(`${urlPath(url)}: too many redirects`, url);
 }

@@ -265,7 +265,13 @@ export async function fetchSegment(ctx: SegmentContext, seg: SegmentState): Prom
     if (status === 206) {
       const cr = parseContentRange(h.headers['content-range']);
       if (!cr || cr.start !== from) {
-        throw new DownloadError(`${where}: the server answered a different range (${h.headers['content-range'] ?? 'no Content-Range'}) than asked (${headers.range})`, ctx.url, 206, undefined, true);
+        throw new DownloadError(
+          `${where}: the server answered a different range (${h.headers['content-range'] ?? 'no Content-Range'}) than asked (${headers.range})`,
+          ctx.url,
+          206,
+          undefined,
+          true,
+        );
       }
       if (cr.total !== null && ctx.size !== null && cr.total !== ctx.size) {
         throw new DownloadError(`${where}: the remote file changed while downloading (its size is now ${cr.total} bytes, was ${ctx.size})`, ctx.url, 206);
@@ -306,7 +312,9 @@ export async function fetchSegment(ctx: SegmentContext, seg: SegmentState): Prom
   const s = sink as FileSink | null;
   if (!s) throw new TruncatedError('no response');
   await s.finish();
-  if (expected !== null && s.received < expected) throw new TruncatedError(`the connection closed after ${s.received} of ${expected} bytes`);
+  // Set by the head callback: TypeScript's narrowing cannot see that assignment.
+  const length = expected as number | null;
+  if (length !== null && s.received < length) throw new TruncatedError(`the connection closed after ${s.received} of ${length} bytes`);
   if (seg.end < 0) seg.end = seg.start + seg.written;
   else if (seg.start + seg.written < seg.end) throw new TruncatedError(`the response ended at byte ${seg.start + seg.written}, before ${seg.end}`);
 }

@@ -58,7 +58,8 @@ export async function loadState(statePath: string, partPath: string): Promise<{ 
   if (partSize === null) return { reason: 'the partial file is missing' };
   for (const s of state.segments) {
     const ok = Number.isSafeInteger(s.start) && Number.isSafeInteger(s.end) && Number.isSafeInteger(s.written) && s.written >= 0;
-    if (!ok || (s.end >= 0 && s.start + s.written > s.end) || (s.written > 0 && s.start + s.written > partSize)) return { reason: 'its state does not match the partial file' };
+    if (!ok || (s.end >= 0 && s.start + s.written > s.end) || (s.written > 0 && s.start + s.written > partSize))
+      return { reason: 'its state does not match the partial file' };
   }
   return { state };
 }
@@ -83,7 +84,7 @@ export function planSegments(size: number | null, chunk: number, tailBytes = 0, 
   if (size === null) return [{ start: 0, end: -1, written: 0 }];
   const segments: SegmentState[] = [];
   const tailStart = Math.max(0, size - tailBytes);
-  for (let start = 0; start < size; ) {
+  for (let start = 0; start < size;) {
     const end = Math.min(size, start + (start >= tailStart ? tailChunk : Math.min(chunk, Math.max(tailStart - start, tailChunk))));
     segments.push({ start, end, written: 0 });
     start = end;

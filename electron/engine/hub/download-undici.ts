@@ -61,7 +61,12 @@ export class DispatcherPool {
   }
 
   /** A HEAD request (for resolving redirects); the body, if any, is dropped. */
-  readonly head = async (url: string, headers: Record<string, string>, signal: AbortSignal, stallMs: number): Promise<{ status: number; get(name: string): string | undefined }> => {
+  readonly head = async (
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    stallMs: number,
+  ): Promise<{ status: number; get(name: string): string | undefined }> => {
     let head: ResponseHead | null = null;
     await this.request(url, { method: 'HEAD', headers, signal, stallMs }, (h) => {
       head = h;
@@ -72,11 +77,11 @@ export class DispatcherPool {
     return { status: h.status, get: (name) => h.headers[name] };
   };
 
-  private mapped(err: unknown, signal: AbortSignal): unknown {
+  private mapped(err: unknown, signal: AbortSignal): Error {
     if (signal.aborted) return abortReason(signal);
     const e = err as NodeJS.ErrnoException | null;
     if (e && STALL_CODES.has(e.code ?? '')) return new StallError(e.message, { cause: err });
-    return err;
+    return err instanceof Error ? err : new Error(String(err));
   }
 
   /** Stops the transfers in flight; the dispatcher (shared by the process) stays. */

@@ -59,7 +59,11 @@ export function urlPath(url: string): string {
 }
 
 /** The DownloadError for an HTTP error status of the Hub or its CDN. */
-export function httpError(url: string, status: number, opts: { code?: string; hubMessage?: string; sentToken: boolean; retryAfterSeconds?: number }): DownloadError {
+export function httpError(
+  url: string,
+  status: number,
+  opts: { code?: string; hubMessage?: string; sentToken: boolean; retryAfterSeconds?: number },
+): DownloadError {
   const where = urlPath(url);
   const repo = /^[^/]+\/(?:api\/models\/)?([^/]+\/[^/]+)\//.exec(where)?.[1];
   const page = repo ? `https://huggingface.co/${repo}` : 'the model page';

@@ -27,7 +27,12 @@ export function parseHfUri(input: string): HfUri {
     const [owner, name, mode, rev, ...path] = parts;
     if (!owner || !name) throw new HfUriError(`${input}: expected https://…/owner/name`);
     if (mode && ['blob', 'resolve', 'tree'].includes(mode) && rev) {
-      return check(input, { repo: `${owner}/${name}`, revision: decodeURIComponent(rev), path: path.length ? path.map(decodeURIComponent).join('/') : null, quant: null });
+      return check(input, {
+        repo: `${owner}/${name}`,
+        revision: decodeURIComponent(rev),
+        path: path.length ? path.map(decodeURIComponent).join('/') : null,
+        quant: null,
+      });
     }
     return check(input, { repo: `${owner}/${name}`, revision: 'main', path: null, quant: null });
   }

@@ -21,7 +21,10 @@ const LIBRARY_TAG: Record<NonNullable<HubSearchRequest['library']>, string> = { 
 export function describeHubError(err: unknown, what: string): Error {
   const e = err as { statusCode?: number; message?: string };
   const status = e?.statusCode;
-  if (status === 401 || status === 403) return new Error(`${what}: the Hub refused access (${status}). The model may be gated or private: accept its licence on the Hub and set HF_TOKEN or add a token in Settings.`);
+  if (status === 401 || status === 403)
+    return new Error(
+      `${what}: the Hub refused access (${status}). The model may be gated or private: accept its licence on the Hub and set HF_TOKEN or add a token in Settings.`,
+    );
   if (status === 404) return new Error(`${what}: not found on the Hub (404). Check the owner/name and revision.`);
   const cert = describeCertError(err);
   if (cert) return new Error(`${what}: ${cert}`, { cause: err });
@@ -35,7 +38,10 @@ export function describeHubError(err: unknown, what: string): Error {
     } catch {
       // a malformed proxy variable is reported where it is read
     }
-    return new Error(`${what}: cannot reach the Hub (${msg}). Check the network or HF_ENDPOINT${proxy ? `, and the proxy ${redact(proxy)} (HTTPS_PROXY/HTTP_PROXY, NO_PROXY)` : ''}.`, { cause: err });
+    return new Error(
+      `${what}: cannot reach the Hub (${msg}). Check the network or HF_ENDPOINT${proxy ? `, and the proxy ${redact(proxy)} (HTTPS_PROXY/HTTP_PROXY, NO_PROXY)` : ''}.`,
+      { cause: err },
+    );
   }
   return new Error(`${what}: ${msg}`);
 }

@@ -35,7 +35,8 @@ export function repoIdProblem(repo: unknown): string | null {
   const parts = repo.split('/');
   if (parts.length !== 2 || !parts[0] || !parts[1]) return 'expected owner/name';
   if (repo.includes('..') || repo.includes('--')) return 'it must not contain ".." or "--"';
-  if (!parts.every((p) => REPO_PART.test(p))) return 'owner and name are letters, digits, "-", "_" and ".", starting and ending with a letter or digit, at most 96 characters';
+  if (!parts.every((p) => REPO_PART.test(p)))
+    return 'owner and name are letters, digits, "-", "_" and ".", starting and ending with a letter or digit, at most 96 characters';
   if (repo.endsWith('.git')) return 'it must not end with ".git"';
   return null;
 }

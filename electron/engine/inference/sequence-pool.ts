@@ -2,7 +2,10 @@
 export class SlotPool {
   private waiting: { resolve: () => void; reject: (e: Error) => void; signal?: AbortSignal; onAbort?: () => void }[] = [];
   private busy = 0;
-  constructor(private readonly size: number, private readonly onChange: (active: number, queued: number) => void = () => undefined) {}
+  constructor(
+    private readonly size: number,
+    private readonly onChange: (active: number, queued: number) => void = () => undefined,
+  ) {}
 
   get active(): number {
     return this.busy;
@@ -66,13 +69,17 @@ export function pickSequence<S extends ReusableSequence>(free: S[], prompt: read
   let bestShared = 0;
   if (prompt && prompt.length > 0) {
     free.forEach((s, i) => {
-      const shared = Math.min(s.compareContextTokens(prompt as number[]).firstDifferentIndex, prompt.length);
+      const shared = Math.min(s.compareContextTokens(prompt).firstDifferentIndex, prompt.length);
       if (shared > bestShared && shared * 2 >= s.nextTokenIndex) {
         best = i;
         bestShared = shared;
       }
     });
   }
-  if (best < 0) best = Math.max(0, free.findIndex((s) => s.nextTokenIndex === 0));
+  if (best < 0)
+    best = Math.max(
+      0,
+      free.findIndex((s) => s.nextTokenIndex === 0),
+    );
   return free.splice(best, 1)[0]!;
 }

@@ -1,21 +1,32 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
-import { isFinalJobState, type JobKind, type JobLogTail, type JobMetric, type JobMetricsRequest, type JobRecord, type JobRowsPage, type JobRowsRequest, type StartJobRequest } from '../../../shared/jobs';
+import {
+  isFinalJobState,
+  type JobKind,
+  type JobLogTail,
+  type JobMetric,
+  type JobMetricsRequest,
+  type JobRecord,
+  type JobRowsPage,
+  type JobRowsRequest,
+  type StartJobRequest,
+} from '../../../shared/jobs';
 import type { ArtifactsStore, NewArtifact } from '../store/artifacts-store';
 import type { Db } from '../store/database';
+import type { DeviceLedger } from '../store/device-ledger';
+import { formatBytes } from '../../../shared/format-bytes';
 import type { JobsStore } from '../store/jobs-store';
 import { JobOutputsStore, type NewJobRow } from '../store/job-outputs-store';
 import { sha256File } from '../util/files';
 import { newId } from '../util/ids';
+import { startProcess, type SupervisedProcess } from '../process/supervisor';
 import { isOurWorker, killProcessTree } from '../util/processes';
 import type { JobEventBus } from './event-bus';
-import { JOB_KIND_SPECS } from './kind-specs';
+import { jobKindDef } from './registry';
 import { callWorker, type WorkerCallOptions } from './worker-call';
 import { describeWorkerDeath, isOutOfMemoryLine, workerExecArgv } from './worker-limits';
 import type { StagedArtifact, StartMessage, WorkerMessage } from './worker-protocol';
@@ -36,6 +47,10 @@ export interface JobRunnerOptions {
   testJobs: boolean;
   maxLightJobs?: number;
   killGraceMs?: number;
+  /** Memory of a device in bytes (null: unknown), for jobs that declare what they need. */
+  capacity?: (device: string) => number | null;
+  /** Memory loaded models hold per device; swept with orphaned jobs. */
+  ledger?: DeviceLedger;
   /** Extra environment for workers, computed per job (e.g. the Hub token, which never goes into a job's input or log). */
   workerEnv?: (kind: JobKind) => Record<string, string | undefined>;
 }
@@ -43,7 +58,7 @@ export interface JobRunnerOptions {
 interface RunningJob {
   job: JobRecord;
   /** Unset until the worker is forked. */
-  child?: ChildProcess;
+  worker?: SupervisedProcess;
   cancelling: boolean;
   /** Stopped by a pause rather than a cancel: ends `paused`, resumable in place. */
   pausing: boolean;
@@ -100,8 +115,8 @@ export class JobRunner {
 
   start(req: StartJobRequest, retryOf: string | null = null): JobRecord {
     if (this.closed) throw new ConflictError('The engine is shutting down');
-    const spec = JOB_KIND_SPECS[req.kind];
-    if (spec.testOnly && !this.o.testJobs) throw new NotFoundError(`Job kind ${req.kind} is only available with test jobs enabled`);
+    const spec = jobKindDef(req.kind);
+    if (spec.contract.testOnly && !this.o.testJobs) throw new NotFoundError(`Job kind ${req.kind} is only available with test jobs enabled`);
     // The discriminated union guarantees input matches kind; the cast only bridges TypeScript's per-key typing.
     const { input: rawInput, timeoutSeconds } = splitTimeout(req);
     const input = rawInput as never;
@@ -112,6 +127,7 @@ export class JobRunner {
       input: timeoutSeconds === undefined ? rawInput : { ...(rawInput as object), [TIMEOUT_KEY]: timeoutSeconds },
       heavy: spec.heavy(input),
       device: spec.device(input),
+      needsBytes: spec.needsBytes?.(input, { artifacts: this.o.artifacts, dataDir: this.o.dataDir }) ?? null,
       retryOf,
       ownerToken: this.o.ownerToken,
       ownerPid: process.pid,
@@ -139,7 +155,7 @@ export class JobRunner {
   /** Stops a resumable job, keeping its partial outputs; `resume` continues it under the same id. */
   async pause(id: string): Promise<JobRecord> {
     const job = this.get(id);
-    if (!JOB_KIND_SPECS[job.kind as JobKind]?.resumable) throw new ConflictError(`${job.kind} jobs cannot be paused; cancel it instead`);
+    if (!jobKindDef(job.kind)?.contract.resumable) throw new ConflictError(`${job.kind} jobs cannot be paused; cancel it instead`);
     if (job.state === 'paused') return job;
     if (job.state !== 'queued' && job.state !== 'running') throw new ConflictError(`Job ${id} is ${job.state}, not running`);
     return this.stop(id, 'pause');
@@ -149,8 +165,9 @@ export class JobRunner {
   resume(id: string): JobRecord {
     if (this.closed) throw new ConflictError('The engine is shutting down');
     const job = this.get(id);
-    if (!JOB_KIND_SPECS[job.kind as JobKind]?.resumable) throw new ConflictError(`${job.kind} jobs cannot be resumed; retry it instead`);
-    if (!this.o.jobs.requeue(id, this.o.ownerToken, process.pid)) throw new ConflictError(`Job ${id} is ${job.state}; only paused, interrupted or failed jobs resume`);
+    if (!jobKindDef(job.kind)?.contract.resumable) throw new ConflictError(`${job.kind} jobs cannot be resumed; retry it instead`);
+    if (!this.o.jobs.requeue(id, this.o.ownerToken, process.pid))
+      throw new ConflictError(`Job ${id} is ${job.state}; only paused, interrupted or failed jobs resume`);
     this.emitJob(id);
     this.pump();
     return this.get(id);
@@ -170,7 +187,10 @@ export class JobRunner {
       return this.get(id);
     }
     if (own.ownerToken === this.o.ownerToken || own.state === 'queued' || own.state === 'paused') {
-      const changed = mode === 'pause' ? this.o.jobs.pause(id, 'Paused before it started') : this.o.jobs.finish(id, 'cancelled', { message: own.state === 'paused' ? 'Cancelled while paused' : 'Cancelled before it started' });
+      const changed =
+        mode === 'pause'
+          ? this.o.jobs.pause(id, 'Paused before it started')
+          : this.o.jobs.finish(id, 'cancelled', { message: own.state === 'paused' ? 'Cancelled while paused' : 'Cancelled before it started' });
       if (changed) this.emitJob(id);
       if (own.state === 'queued' || own.state === 'paused') return this.get(id);
     }
@@ -194,11 +214,26 @@ export class JobRunner {
       } else if ([...this.running.values()].filter((r) => !r.job.heavy).length >= maxLight) {
         continue;
       }
-      if (!this.o.jobs.claim(job.id, null)) continue;
+      if (!this.o.jobs.claim(job.id, null, this.o.capacity?.(job.device) ?? null)) {
+        if (job.heavy && job.needsBytes !== null) this.sayWhyWaiting(job);
+        continue;
+      }
       const claimed = this.get(job.id);
       this.o.bus.emit({ type: 'job', job: claimed });
       this.launch(claimed);
     }
+  }
+
+  /** A heavy job that may not start: tell its watchers what it waits for. */
+  private sayWhyWaiting(job: JobRecord): void {
+    let message: string;
+    if (this.o.jobs.runningHeavyOn(job.device) > 0) message = `Waiting for the heavy job running on ${job.device}`;
+    else {
+      const held = this.o.ledger?.held(job.device) ?? [];
+      const total = held.reduce((n, l) => n + l.bytes, 0);
+      message = `Waiting for memory on ${job.device}: needs ${formatBytes(job.needsBytes ?? 0)}; ${held.map((l) => l.label).join(', ') || 'loaded models'} hold ${formatBytes(total)} of ${formatBytes(this.o.capacity?.(job.device) ?? 0)}`;
+    }
+    if (this.o.jobs.setQueuedMessage(job.id, message)) this.emitJob(job.id);
   }
 
   /** Cancel requests made by other engines for jobs this engine runs. */
@@ -208,6 +243,7 @@ export class JobRunner {
 
   /** Marks jobs of engines that are gone as interrupted and stops any worker they left behind. */
   async recoverOrphans(liveOwnerTokens: readonly string[]): Promise<void> {
+    this.o.ledger?.sweep(liveOwnerTokens);
     for (const orphan of this.o.jobs.orphans(liveOwnerTokens)) {
       if (orphan.workerPid && isOurWorker(orphan.workerPid, orphan.id)) killProcessTree(orphan.workerPid, 'SIGKILL');
       await rm(this.stagingDir(orphan.id), { recursive: true, force: true });
@@ -220,7 +256,11 @@ export class JobRunner {
   async shutdown(): Promise<void> {
     this.closed = true;
     const all = [...this.running.values()];
-    for (const r of all) this.kill(r);
+    // Stopped by the engine, not by the job: they end `interrupted` (resumable kinds pick up from there), not `failed`.
+    for (const r of all) {
+      r.cancelling = true;
+      this.kill(r);
+    }
     await Promise.all(all.map((r) => r.done));
     for (const job of this.o.jobs.queuedFor(this.o.ownerToken)) {
       this.o.jobs.finish(job.id, 'interrupted', { error: 'Whittle stopped before this job started', message: 'Interrupted' });
@@ -265,12 +305,7 @@ export class JobRunner {
   }
 
   private kill(r: RunningJob): void {
-    const pid = r.child?.pid;
-    if (!r.child || pid === undefined || r.child.exitCode !== null || r.child.signalCode !== null) return;
-    killProcessTree(pid, 'SIGTERM');
-    const hard = setTimeout(() => killProcessTree(pid, 'SIGKILL'), this.o.killGraceMs ?? 3000);
-    hard.unref();
-    void r.done.then(() => clearTimeout(hard));
+    r.worker?.stop();
   }
 
   private launch(job: JobRecord): void {
@@ -318,23 +353,27 @@ export class JobRunner {
       return;
     }
 
+    const spec = jobKindDef(job.kind);
+    const { input: workerInput, timeoutSeconds } = splitTimeout({ input: job.input });
+    let resolved: unknown = null;
+    try {
+      if (!spec) throw new Error(`This version of Whittle has no job kind ${job.kind}`);
+      if (spec.resolve) resolved = await spec.resolve(spec.contract.input.parse(workerInput), { artifacts: this.o.artifacts, dataDir: this.o.dataDir });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      await rm(staging, { recursive: true, force: true });
+      this.o.jobs.finish(job.id, 'failed', { error: why, message: 'Failed' });
+      logLine(`[${new Date().toISOString()}] failed before the worker started: ${why}`);
+      flushLines();
+      await new Promise<void>((r) => log.end(r));
+      this.emitJob(job.id);
+      return;
+    }
+
     // The Hub token reaches only the kinds that download (workerEnv); no other worker, nor the tools it runs, inherits it.
     const { HF_TOKEN: _t, HUGGING_FACE_HUB_TOKEN: _l, ...inherited } = process.env;
     const env: NodeJS.ProcessEnv = { ...inherited, ...this.o.workerEnv?.(job.kind as JobKind), WHITTLE_JOB_ID: job.id };
-    // Under Electron, process.execPath is the Electron binary; this makes it behave as plain Node.
-    if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
-    const spec = JOB_KIND_SPECS[job.kind as JobKind];
-    const { input: workerInput, timeoutSeconds } = splitTimeout({ input: job.input });
-    const heapLimitMb = spec?.heapLimitMb?.(workerInput as never) ?? null;
-    const child = fork(this.o.worker.script, [], {
-      execArgv: workerExecArgv(this.o.worker.execArgv, heapLimitMb),
-      detached: process.platform !== 'win32',
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env,
-    });
-    entry.child = child;
-    if (child.pid !== undefined) this.o.jobs.setWorkerPid(job.id, child.pid);
-
+    const heapLimitMb = spec?.heapLimitMb?.(workerInput) ?? null;
     let outcome: WorkerMessage | null = null;
     let lastProgress: { fraction: number | null; message: string } | null = null;
     let pendingMetrics: JobMetric[] = [];
@@ -363,26 +402,7 @@ export class JobRunner {
     }, PROGRESS_INTERVAL_MS);
 
     let outOfMemory = false;
-    const streamsEnded: Promise<void>[] = [];
-    for (const stream of [child.stdout, child.stderr]) {
-      if (!stream) continue;
-      const lines = createInterface({ input: stream, crlfDelay: Infinity });
-      lines.on('line', (line) => {
-        if (isOutOfMemoryLine(line)) outOfMemory = true;
-        logLine(line);
-      });
-      streamsEnded.push(new Promise<void>((r) => lines.once('close', () => r())));
-    }
-    let timedOut = false;
-    const deadline = timeoutSeconds === undefined
-      ? null
-      : setTimeout(() => {
-          if (entry.cancelling) return;
-          timedOut = true;
-          logLine(`[${new Date().toISOString()}] timed out after ${timeoutSeconds} s: stopping the worker`);
-          this.kill(entry);
-        }, timeoutSeconds * 1000);
-    child.on('message', (m: WorkerMessage) => {
+    const onWorkerMessage = (m: WorkerMessage): void => {
       if (m.type === 'progress') lastProgress = { fraction: m.fraction === null ? null : Math.min(1, Math.max(0, m.fraction)), message: m.message };
       else if (m.type === 'metric') {
         // IPC is JSON: a NaN or infinite value arrives as null.
@@ -391,7 +411,13 @@ export class JobRunner {
           return;
         }
         const step = typeof m.step === 'number' && Number.isInteger(m.step) ? m.step : null;
-        pendingMetrics.push({ name: m.name, step, value: m.value, unit: typeof m.unit === 'string' ? m.unit : null, at: typeof m.at === 'number' ? m.at : Date.now() });
+        pendingMetrics.push({
+          name: m.name,
+          step,
+          value: m.value,
+          unit: typeof m.unit === 'string' ? m.unit : null,
+          at: typeof m.at === 'number' ? m.at : Date.now(),
+        });
       } else if (m.type === 'rows') {
         if (rowsOverflow || entry.cancelling || !Array.isArray(m.records)) return;
         for (const record of m.records) {
@@ -406,19 +432,33 @@ export class JobRunner {
           this.kill(entry);
         }
       } else outcome = m;
-    });
+    };
 
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolveExit) => {
-      child.once('error', (spawnError) => resolveExit({ code: null, signal: null, spawnError }));
-      child.once('exit', (code, signal) => resolveExit({ code, signal }));
-      const start: StartMessage = { type: 'start', jobId: job.id, kind: job.kind, input: workerInput, stagingDir: staging, dataDir: this.o.dataDir };
-      child.send(start);
+    // Its own process group: a stop (cancel, pause, timeout) takes down every tool the worker started.
+    const worker = startProcess<WorkerMessage>({
+      script: this.o.worker.script,
+      execArgv: workerExecArgv(this.o.worker.execArgv, heapLimitMb),
+      env,
+      ownGroup: true,
+      graceMs: this.o.killGraceMs ?? 3000,
+      timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+      onTimeout: () => logLine(`[${new Date().toISOString()}] timed out after ${timeoutSeconds} s: stopping the worker`),
+      onLine: (line) => {
+        if (isOutOfMemoryLine(line)) outOfMemory = true;
+        logLine(line);
+      },
+      onMessage: onWorkerMessage,
     });
+    entry.worker = worker;
+    if (worker.pid !== undefined) this.o.jobs.setWorkerPid(job.id, worker.pid);
+    const start: StartMessage = { type: 'start', jobId: job.id, kind: job.kind, input: workerInput, resolved, stagingDir: staging, dataDir: this.o.dataDir };
+    // A cancel that came while its inputs were being resolved found no worker to stop.
+    if (entry.cancelling) worker.stop();
+    else worker.send(start);
+    // `exited` waits (briefly) for stdout and stderr to end: V8's out-of-memory report is the worker's last output.
+    const exit = await worker.exited;
     clearInterval(tick);
     clearInterval(metricTick);
-    if (deadline) clearTimeout(deadline);
-    // V8's out-of-memory report is the worker's last stderr output: let it arrive (a tool it left behind may hold the pipe, so not forever).
-    await Promise.race([Promise.all(streamsEnded), sleep(1000)]);
     if (lastProgress && !entry.cancelling) {
       const p: { fraction: number | null; message: string } = lastProgress;
       this.o.jobs.setProgress(job.id, p.fraction, p.message);
@@ -431,21 +471,49 @@ export class JobRunner {
     if (entry.pausing && !this.closed) {
       final = { state: 'paused', message: 'Paused' };
     } else if (rowsOverflow) {
-      final = { state: 'failed', message: 'Failed', error: `the job sent more than ${MAX_BUFFERED_ROW_BYTES / 1024 / 1024} MiB of rows; its worker was stopped\n--- last log lines ---\n${tail.join('\n')}` };
-    } else if (timedOut && !(result?.type === 'done' && exit.code === 0)) {
-      final = { state: 'failed', message: 'Timed out', error: `timed out after ${timeoutSeconds} s (the job's timeoutSeconds); its worker was stopped\n--- last log lines ---\n${tail.join('\n')}` };
+      final = {
+        state: 'failed',
+        message: 'Failed',
+        error: `the job sent more than ${MAX_BUFFERED_ROW_BYTES / 1024 / 1024} MiB of rows; its worker was stopped\n--- last log lines ---\n${tail.join('\n')}`,
+      };
+    } else if (exit.timedOut && !(result?.type === 'done' && exit.code === 0)) {
+      final = {
+        state: 'failed',
+        message: 'Timed out',
+        error: `timed out after ${timeoutSeconds} s (the job's timeoutSeconds); its worker was stopped\n--- last log lines ---\n${tail.join('\n')}`,
+      };
     } else if (entry.cancelling) {
-      final = { state: this.closed ? 'interrupted' : 'cancelled', message: this.closed ? 'Interrupted' : 'Cancelled', error: this.closed ? 'Whittle stopped while this job was running' : undefined };
+      final = {
+        state: this.closed ? 'interrupted' : 'cancelled',
+        message: this.closed ? 'Interrupted' : 'Cancelled',
+        error: this.closed ? 'Whittle stopped while this job was running' : undefined,
+      };
     } else if (result?.type === 'done' && exit.code === 0) {
-      final = { state: 'succeeded', message: 'Done', result: result.result, progress: 1 };
+      const checked = spec?.contract.result.safeParse(result.result);
+      final =
+        checked && !checked.success
+          ? {
+              state: 'failed',
+              message: 'Failed',
+              error: `The ${job.kind} worker returned a result its kind does not allow: ${checked.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join('.') || 'result'}: ${i.message}`).join('; ')}`,
+            }
+          : { state: 'succeeded', message: 'Done', result: checked ? checked.data : result.result, progress: 1 };
     } else {
-      const why = result?.type === 'error'
-        ? result.message
-        : exit.spawnError
-          ? `Could not start the worker: ${exit.spawnError.message}`
-          : outOfMemory
-            ? describeWorkerDeath({ label: spec?.workerLabel ?? job.kind, subject: spec?.subject?.(workerInput as never), heapLimitMb, outOfMemory, code: exit.code, signal: exit.signal })
-            : `The worker process died (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`;
+      const why =
+        result?.type === 'error'
+          ? result.message
+          : exit.spawnError
+            ? `Could not start the worker: ${exit.spawnError.message}`
+            : outOfMemory
+              ? describeWorkerDeath({
+                  label: spec?.workerLabel ?? job.kind,
+                  subject: spec?.subject?.(workerInput),
+                  heapLimitMb,
+                  outOfMemory,
+                  code: exit.code,
+                  signal: exit.signal,
+                })
+              : `The worker process died (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`;
       final = { state: 'failed', message: 'Failed', error: `${why}\n--- last log lines ---\n${tail.join('\n')}` };
     }
 
@@ -479,7 +547,8 @@ export class JobRunner {
       for (const a of staged) {
         const base = { id: newId('a'), kind: a.kind, name: a.name, jobId, parents: a.parents ?? [], meta: a.meta ?? {}, tags: a.tags ?? [], notes: '' };
         if (a.external) {
-          if (!isAbsolute(a.file) || !a.sha256 || a.sizeBytes === undefined) throw new Error(`external artifact ${a.file} needs an absolute path, sha256 and size`);
+          if (!isAbsolute(a.file) || !a.sha256 || a.sizeBytes === undefined)
+            throw new Error(`external artifact ${a.file} needs an absolute path, sha256 and size`);
           await stat(a.file);
           records.push({ ...base, path: a.file, sha256: a.sha256, sizeBytes: a.sizeBytes, managed: false });
           continue;

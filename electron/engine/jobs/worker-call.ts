@@ -3,9 +3,7 @@
  * `call` message instead of a `start`. No job record and no staging folder, but the same bounds as an inspect job:
  * a V8 heap limit, a deadline after which its process tree is killed, and a clear error when it dies.
  */
-import { fork } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { killProcessTree } from '../util/processes';
+import { startProcess } from '../process/supervisor';
 import { describeWorkerDeath, isOutOfMemoryLine, workerExecArgv } from './worker-limits';
 import type { CallMessage, WorkerMessage } from './worker-protocol';
 
@@ -37,53 +35,40 @@ export class WorkerCallError extends Error {
 
 const STDERR_TAIL = 20;
 
-export function callWorker<T>(entry: WorkerCallEntry, fn: string, input: unknown, o: WorkerCallOptions): Promise<T> {
+export async function callWorker<T>(entry: WorkerCallEntry, fn: string, input: unknown, o: WorkerCallOptions): Promise<T> {
   // Like job workers, a call never sees the Hub token.
   const { HF_TOKEN: _t, HUGGING_FACE_HUB_TOKEN: _l, ...env } = process.env;
-  if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
-  const child = fork(entry.script, [], {
-    execArgv: workerExecArgv(entry.execArgv, o.heapLimitMb),
-    detached: process.platform !== 'win32',
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env,
-  });
   const tail: string[] = [];
   let outOfMemory = false;
-  const onLine = (line: string): void => {
-    if (isOutOfMemoryLine(line)) outOfMemory = true;
-    tail.push(line);
-    if (tail.length > STDERR_TAIL) tail.shift();
-  };
-  for (const stream of [child.stdout, child.stderr]) if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
   let reply: WorkerMessage | null = null;
-  child.on('message', (m: WorkerMessage) => {
-    if (m.type !== 'progress') reply = m;
+  const worker = startProcess<WorkerMessage>({
+    script: entry.script,
+    execArgv: workerExecArgv(entry.execArgv, o.heapLimitMb),
+    env,
+    ownGroup: true,
+    timeoutMs: o.timeoutMs,
+    graceMs: 0,
+    onLine: (line) => {
+      if (isOutOfMemoryLine(line)) outOfMemory = true;
+      tail.push(line);
+      if (tail.length > STDERR_TAIL) tail.shift();
+    },
+    onMessage: (m) => {
+      if (m.type !== 'progress') reply = m;
+    },
   });
-
-  return new Promise<T>((resolve, reject) => {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid !== undefined) killProcessTree(child.pid, 'SIGKILL');
-    }, o.timeoutMs);
-    timer.unref();
-    const on = o.subject ? ` on ${o.subject}` : '';
-    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void => {
-      clearTimeout(timer);
-      const r = reply as WorkerMessage | null;
-      if (r?.type === 'done' && code === 0) return resolve(r.result as T);
-      if (spawnError) return reject(new WorkerCallError(`could not start the ${o.label} worker: ${spawnError.message}`, 'died'));
-      if (timedOut) return reject(new WorkerCallError(`the ${o.label} worker took longer than ${Math.round(o.timeoutMs / 1000)} s${on} and was stopped`, 'timeout'));
-      if (r?.type === 'error') return reject(new WorkerCallError(r.message, r.code));
-      const death = describeWorkerDeath({ label: o.label, subject: o.subject, heapLimitMb: o.heapLimitMb, outOfMemory, code, signal });
-      reject(new WorkerCallError(outOfMemory ? death : `${death}\n${tail.join('\n')}`.trim(), outOfMemory ? 'out-of-memory' : 'died'));
-    };
-    child.once('error', (err) => finish(null, null, err));
-    // 'close' waits for stdout/stderr to end, so the out-of-memory line has been seen.
-    child.once('close', (code, signal) => finish(code, signal));
-    const msg: CallMessage = { type: 'call', fn, input };
-    child.send(msg, (err) => {
-      if (err && child.pid !== undefined) killProcessTree(child.pid, 'SIGKILL');
-    });
+  const msg: CallMessage = { type: 'call', fn, input };
+  worker.send(msg, (err) => {
+    if (err) worker.stop(0);
   });
+  // `exited` comes after stdout and stderr ended (or a short wait), so the out-of-memory line has been seen.
+  const { code, signal, spawnError, timedOut } = await worker.exited;
+  const on = o.subject ? ` on ${o.subject}` : '';
+  const r = reply as WorkerMessage | null;
+  if (r?.type === 'done' && code === 0) return r.result as T;
+  if (spawnError) throw new WorkerCallError(`could not start the ${o.label} worker: ${spawnError.message}`, 'died');
+  if (timedOut) throw new WorkerCallError(`the ${o.label} worker took longer than ${Math.round(o.timeoutMs / 1000)} s${on} and was stopped`, 'timeout');
+  if (r?.type === 'error') throw new WorkerCallError(r.message, r.code);
+  const death = describeWorkerDeath({ label: o.label, subject: o.subject, heapLimitMb: o.heapLimitMb, outOfMemory, code, signal });
+  throw new WorkerCallError(outOfMemory ? death : `${death}\n${tail.join('\n')}`.trim(), outOfMemory ? 'out-of-memory' : 'died');
 }

@@ -5,6 +5,8 @@ export interface StartMessage {
   jobId: string;
   kind: string;
   input: unknown;
+  /** What the kind's supervisor-side resolver found (library records…): the worker never opens whittle.db itself. */
+  resolved: unknown;
   stagingDir: string;
   dataDir: string;
 }
@@ -41,8 +43,8 @@ export type WorkerMessage =
   /** `code` classifies the failure: 'model-format' when the model's files are damaged or not what they claim. */
   | { type: 'error'; message: string; code?: string };
 
-export interface JobOutput {
-  result: unknown;
+export interface JobOutput<R = unknown> {
+  result: R;
   artifacts?: StagedArtifact[];
 }
 
@@ -51,12 +53,12 @@ export interface WorkerContext {
   jobId: string;
   stagingDir: string;
   dataDir: string;
-  progress(fraction: number | null, message: string): void;
-  log(line: string): void;
+  progress: (fraction: number | null, message: string) => void;
+  log: (line: string) => void;
   /** Reports a metric point (loss, throughput…); `step` orders the points of a series. */
-  metric(name: string, value: number, opts?: { step?: number; unit?: string }): void;
+  metric: (name: string, value: number, opts?: { step?: number; unit?: string }) => void;
   /** Reports typed records of a kind; they reach the job's outputs only if it succeeds. */
-  rows(kind: string, records: unknown[]): void;
+  rows: (kind: string, records: unknown[]) => void;
   /** Aborted when the supervisor stops the job (SIGTERM): finish writing resumable state and return. */
   signal: AbortSignal;
 }

@@ -5,9 +5,9 @@
  * process group down with it, so no tool keeps running unsupervised.
  */
 import { ModelFormatError } from '../models/inspect/errors';
-import { runJobKind } from './kinds';
+import { jobKindDef } from './registry';
 import { runWorkerCall } from './worker-calls';
-import type { CallMessage, StartMessage, WorkerContext, WorkerMessage } from './worker-protocol';
+import type { CallMessage, JobOutput, StartMessage, WorkerContext, WorkerMessage } from './worker-protocol';
 
 function send(msg: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -37,6 +37,15 @@ process.on('SIGTERM', () => {
 });
 
 const errorCode = (err: unknown): string | undefined => (err instanceof ModelFormatError ? 'model-format' : undefined);
+
+/** The input is parsed again here because it crossed a process boundary. */
+async function runJob(ctx: WorkerContext, msg: StartMessage): Promise<JobOutput> {
+  const def = jobKindDef(msg.kind);
+  if (!def) throw new Error(`This version of Whittle has no job kind ${msg.kind}`);
+  const input = def.contract.input.parse(msg.input);
+  const run = await def.run();
+  return run(ctx, input, msg.resolved);
+}
 
 process.once('message', (raw: unknown) => {
   const call = raw as CallMessage;
@@ -68,7 +77,7 @@ process.once('message', (raw: unknown) => {
     rows: (kind, records) => void send({ type: 'rows', kind, records }),
     signal: stopping.signal,
   };
-  runJobKind(ctx, msg.kind, msg.input)
+  runJob(ctx, msg)
     .then(async (out) => {
       await send({ type: 'done', result: out.result, artifacts: out.artifacts ?? [] });
       process.exit(0);

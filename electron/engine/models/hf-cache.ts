@@ -165,7 +165,14 @@ async function snapshotModels(repo: string, revision: string, snapshot: string):
     } else {
       complete = top.some((f) => f.rel.endsWith('.safetensors')) && ![...broken].some((b) => b.endsWith('.safetensors'));
     }
-    if (complete) out.push(model(snapshot, 'hf', top.filter((f) => !/\.(gguf|bin|pth|pt|onnx|onnx_data|h5|msgpack)$/i.test(f.rel))));
+    if (complete)
+      out.push(
+        model(
+          snapshot,
+          'hf',
+          top.filter((f) => !/\.(gguf|bin|pth|pt|onnx|onnx_data|h5|msgpack)$/i.test(f.rel)),
+        ),
+      );
   }
   return out;
 }

@@ -3,7 +3,14 @@ import { rm } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
 import type { ArtifactRecord } from '../../../shared/artifacts';
-import { CodeConsent, type LibraryModel, ModelInspection, type ListModelsRequest, type RemoveModelResult, type UpdateModelRequest } from '../../../shared/models';
+import {
+  CodeConsent,
+  type LibraryModel,
+  ModelInspection,
+  type ListModelsRequest,
+  type RemoveModelResult,
+  type UpdateModelRequest,
+} from '../../../shared/models';
 import type { ArtifactsStore } from '../store/artifacts-store';
 
 export const MODEL_KIND = 'model';
@@ -56,7 +63,9 @@ export function toLibraryModel(a: ArtifactRecord, children: string[]): LibraryMo
     children,
     jobId: a.jobId,
     inspection: inspection.data,
-    codeConsent: CodeConsent.nullable().catch(null).parse(meta.codeConsent ?? null),
+    codeConsent: CodeConsent.nullable()
+      .catch(null)
+      .parse(meta.codeConsent ?? null),
     missing: pathMissing(path),
     createdAt: a.createdAt,
   };
@@ -64,7 +73,11 @@ export function toLibraryModel(a: ArtifactRecord, children: string[]): LibraryMo
 
 function matches(m: LibraryModel, q: string): boolean {
   const hay = [m.name, m.format, m.inspection.architecture, m.inspection.quantization, m.source, m.sourceRef, ...m.tags].join(' ').toLowerCase();
-  return q.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
+  return q
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((w) => hay.includes(w));
 }
 
 /** The model library: model artifacts plus the user's names, tags and notes. */
@@ -120,7 +133,9 @@ export class ModelLibrary {
     const children = this.artifacts.children(id);
     if (children.length && !force) {
       const names = children.map((c) => this.artifacts.get(c)?.name ?? c);
-      throw new ConflictError(`${a.name} has ${children.length} derived artifact(s): ${names.join(', ')}. Remove with force to keep them without their parent.`);
+      throw new ConflictError(
+        `${a.name} has ${children.length} derived artifact(s): ${names.join(', ')}. Remove with force to keep them without their parent.`,
+      );
     }
     this.artifacts.remove(id);
     let deletedFiles = false;

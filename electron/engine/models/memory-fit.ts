@@ -89,7 +89,9 @@ export async function estimateMemoryFit(model: LibraryModel, contextSize: number
       est = await ggufEstimate(model, contextSize, llama, worker);
     } catch (err) {
       if (isFileFault(err)) {
-        throw new ConflictError(`Cannot estimate the memory ${model.name} needs: ${err.message}. The file changed or was damaged after it was imported; re-import it.`);
+        throw new ConflictError(
+          `Cannot estimate the memory ${model.name} needs: ${err.message}. The file changed or was damaged after it was imported; re-import it.`,
+        );
       }
       est = { cpuOnlyRam: formulaEstimate(model, contextSize), fullGpu: null, method: 'formula' };
     }

@@ -40,17 +40,33 @@ export function resolveModelRef(models: readonly LibraryModel[], ref: string, op
     if (found.length <= 1) return found[0] ?? null;
     const preferred = opts.prefer ? found.filter(opts.prefer) : [];
     if (preferred.length === 1) return preferred[0]!;
-    throw new AmbiguousModelError(`${found.length} models have the ${how} "${ref}": ${found.map(describe).join(', ')}; use an id`, found.map((m) => m.id));
+    throw new AmbiguousModelError(
+      `${found.length} models have the ${how} "${ref}": ${found.map(describe).join(', ')}; use an id`,
+      found.map((m) => m.id),
+    );
   };
   const byId = models.find((m) => m.id === ref);
   if (byId) return byId;
   const path = isAbsolute(ref) || ref.includes('/') || ref.includes('\\') ? resolve(ref) : null;
-  const byPath = path ? pick(models.filter((m) => m.path === ref || m.path === path), 'path') : null;
+  const byPath = path
+    ? pick(
+        models.filter((m) => m.path === ref || m.path === path),
+        'path',
+      )
+    : null;
   if (byPath) return byPath;
-  const byName = pick(models.filter((m) => m.name === ref), 'name');
+  const byName = pick(
+    models.filter((m) => m.name === ref),
+    'name',
+  );
   if (byName) return byName;
   const slug = modelSlug(ref);
-  const bySlug = slug ? pick(models.filter((m) => modelSlug(m.name) === slug), 'slug') : null;
+  const bySlug = slug
+    ? pick(
+        models.filter((m) => modelSlug(m.name) === slug),
+        'slug',
+      )
+    : null;
   if (bySlug) return bySlug;
   throw new NotFoundError(`No model with id, path, name or slug "${ref}" (see ${opts.listHint ?? '`whittle models list`'})`);
 }

@@ -45,7 +45,11 @@ export class ByteMeter {
   message(verb: string): string {
     const speed = this.bytesPerSecond;
     const eta = speed > 0 ? (this.total - this.done) / speed : null;
-    return [`${verb} ${formatBytes(this.done)} of ${formatBytes(this.total)}`, speed > 0 ? `${formatBytes(speed)}/s` : '', eta !== null ? `ETA ${formatEta(eta)}` : '']
+    return [
+      `${verb} ${formatBytes(this.done)} of ${formatBytes(this.total)}`,
+      speed > 0 ? `${formatBytes(speed)}/s` : '',
+      eta !== null ? `ETA ${formatEta(eta)}` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
   }

@@ -58,7 +58,9 @@ export function proxyFromEnv(env: NodeJS.ProcessEnv = process.env): ProxySetting
       throw new Error(`the proxy ${JSON.stringify(redact(p))} (from HTTP_PROXY/HTTPS_PROXY/ALL_PROXY) is not a URL: write it as http://host:port`);
     }
     if (!['http:', 'https:', 'socks:', 'socks5:'].includes(u.protocol)) {
-      throw new Error(`the proxy ${redact(p)} (from HTTP_PROXY/HTTPS_PROXY/ALL_PROXY) uses ${u.protocol}: only http://, https:// and socks5:// proxies are supported`);
+      throw new Error(
+        `the proxy ${redact(p)} (from HTTP_PROXY/HTTPS_PROXY/ALL_PROXY) uses ${u.protocol}: only http://, https:// and socks5:// proxies are supported`,
+      );
     }
   }
   return { http, https, noProxy: first(env, 'no_proxy', 'NO_PROXY') ?? '' };
@@ -84,7 +86,9 @@ export function extraCaFromEnv(env: NodeJS.ProcessEnv = process.env): { path: st
     pem = readFileSync(path, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`NODE_EXTRA_CA_CERTS=${path}: cannot read the CA certificate file (${e.code ?? e.message}); point it at a readable PEM file or unset it`, { cause: err });
+    throw new Error(`NODE_EXTRA_CA_CERTS=${path}: cannot read the CA certificate file (${e.code ?? e.message}); point it at a readable PEM file or unset it`, {
+      cause: err,
+    });
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new Error(`NODE_EXTRA_CA_CERTS=${path}: the file holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
@@ -129,7 +133,8 @@ export async function createHubNet(env: NodeJS.ProcessEnv = process.env): Promis
     dispatcher,
     secureContext: ca ? tls.createSecureContext({ ca }) : undefined,
     fetch: d
-      ? (((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(input, { ...init, dispatcher: d })) as unknown as typeof fetch)
+      ? (((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
+          undiciFetch(input, { ...init, dispatcher: d })) as unknown as typeof fetch)
       : undefined,
   };
 }

@@ -57,7 +57,10 @@ export async function startHttpServer(api: EngineApi, opts: HttpServerOptions): 
       scope.addHook('onRequest', async (req, reply) => {
         const access = checkApiAccess(req.headers, policy);
         if (!access.ok) {
-          return reply.code(access.status).header('Cache-Control', 'no-store').send({ error: { message: access.message, code: access.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN' } });
+          return reply
+            .code(access.status)
+            .header('Cache-Control', 'no-store')
+            .send({ error: { message: access.message, code: access.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN' } });
         }
       });
       await scope.register(fastifyTRPCPlugin, {
@@ -87,13 +90,21 @@ export async function startHttpServer(api: EngineApi, opts: HttpServerOptions): 
     if (path === '/api' || path.startsWith('/api/')) {
       return reply.code(404).send({ error: { message: `No API route ${req.method} ${path}`, code: 'NOT_FOUND' } });
     }
-    if (req.method === 'GET' && !path.includes('.') ) {
+    if (req.method === 'GET' && !path.includes('.')) {
       if (!hasRenderer) return reply.code(503).type('text/plain').send('The renderer is not built: run `npm run build`.');
       const query = req.query as Record<string, unknown>;
       if (typeof query.token === 'string') {
         // The printed `/?token=…` link (as Jupyter's): set the cookie, then drop the token from the address bar and history.
-        if (!tokenMatches(query.token, token)) return reply.code(401).type('text/plain').header('Cache-Control', 'no-store').send('Wrong or stale token: use the link the running `whittle serve` printed.');
-        return reply.header('Set-Cookie', tokenCookie(policy.cookieName, token)).header('Cache-Control', 'no-store').redirect(`/${path.replace(/^[/\\]+/, '')}`, 303);
+        if (!tokenMatches(query.token, token))
+          return reply
+            .code(401)
+            .type('text/plain')
+            .header('Cache-Control', 'no-store')
+            .send('Wrong or stale token: use the link the running `whittle serve` printed.');
+        return reply
+          .header('Set-Cookie', tokenCookie(policy.cookieName, token))
+          .header('Cache-Control', 'no-store')
+          .redirect(`/${path.replace(/^[/\\]+/, '')}`, 303);
       }
       // On loopback only local processes reach this page (Host and Origin checks keep other sites out), so it hands the page its token.
       if (loopback) reply.header('Set-Cookie', tokenCookie(policy.cookieName, token));
@@ -103,7 +114,12 @@ export async function startHttpServer(api: EngineApi, opts: HttpServerOptions): 
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
-  const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext: () => ({ api }), keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 } });
+  const wsHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: () => ({ api }),
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+  });
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/api/ws' || !allowedHostHeader(req.headers.host, opts.host)) {
@@ -113,7 +129,9 @@ export async function startHttpServer(api: EngineApi, opts: HttpServerOptions): 
     const access = checkApiAccess(req.headers, policy);
     if (!access.ok) {
       const body = `${access.message}\n`;
-      socket.end(`HTTP/1.1 ${access.status} ${access.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${access.status} ${access.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));

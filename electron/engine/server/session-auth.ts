@@ -114,7 +114,8 @@ export function checkApiAccess(headers: IncomingHttpHeaders, policy: AccessPolic
     return {
       ok: false,
       status: 401,
-      message: 'The Whittle app API needs the session token of this `whittle serve`: open the app from its own address, or send the token (Authorization: Bearer …)',
+      message:
+        'The Whittle app API needs the session token of this `whittle serve`: open the app from its own address, or send the token (Authorization: Bearer …)',
     };
   }
   return { ok: true };

@@ -1,4 +1,12 @@
-import { decodeArtifactCursor, encodeArtifactCursor, type ArtifactRecord, type ArtifactsPage, type ArtifactsPageRequest, type LineageStep, type ListArtifactsRequest } from '../../../shared/artifacts';
+import {
+  decodeArtifactCursor,
+  encodeArtifactCursor,
+  type ArtifactRecord,
+  type ArtifactsPage,
+  type ArtifactsPageRequest,
+  type LineageStep,
+  type ListArtifactsRequest,
+} from '../../../shared/artifacts';
 import type { Db } from './database';
 
 interface ArtifactRow {
@@ -27,7 +35,20 @@ export class ArtifactsStore {
       .prepare(
         'INSERT INTO artifacts (id, kind, name, path, sha256, size_bytes, job_id, meta, tags, notes, managed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(a.id, a.kind, a.name, a.path, a.sha256, a.sizeBytes, a.jobId, JSON.stringify(a.meta), JSON.stringify(a.tags), a.notes, a.managed ? 1 : 0, Date.now());
+      .run(
+        a.id,
+        a.kind,
+        a.name,
+        a.path,
+        a.sha256,
+        a.sizeBytes,
+        a.jobId,
+        JSON.stringify(a.meta),
+        JSON.stringify(a.tags),
+        a.notes,
+        a.managed ? 1 : 0,
+        Date.now(),
+      );
     const link = this.db.prepare('INSERT INTO artifact_parents (child_id, parent_id) VALUES (?, ?)');
     for (const p of a.parents) link.run(a.id, p);
   }
@@ -103,7 +124,13 @@ export class ArtifactsStore {
          GROUP BY a.id
          ORDER BY lineage_depth, a.created_at, a.id`,
       )
-      .all(id) as (ArtifactRow & { lineage_depth: number; job_row_id: string | null; job_kind: string | null; job_input: string | null; job_created_at: number | null })[];
+      .all(id) as (ArtifactRow & {
+      lineage_depth: number;
+      job_row_id: string | null;
+      job_kind: string | null;
+      job_input: string | null;
+      job_created_at: number | null;
+    })[];
     return rows.map((r) => ({
       depth: r.lineage_depth,
       artifact: this.toRecord(r),

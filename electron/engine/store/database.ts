@@ -52,9 +52,7 @@ export function schemaVersion(db: Db): number {
 function migrate(db: Db, file: string): void {
   const from = schemaVersion(db);
   if (from > MIGRATIONS.length) {
-    throw new DatabaseError(
-      `${file} has schema version ${from}, newer than this Whittle knows (${MIGRATIONS.length}); update Whittle.`,
-    );
+    throw new DatabaseError(`${file} has schema version ${from}, newer than this Whittle knows (${MIGRATIONS.length}); update Whittle.`);
   }
   if (from === MIGRATIONS.length) return;
   // Table rebuilds (SQLite's documented way to change a CHECK) must not fire the foreign-key actions of DROP TABLE.

@@ -35,9 +35,7 @@ export class JobOutputsStore {
       where.push('step > ?');
       args.push(req.sinceStep);
     }
-    return this.db
-      .prepare(`SELECT name, step, value, unit, at FROM job_metrics WHERE ${where.join(' AND ')} ORDER BY rowid`)
-      .all(...args) as JobMetric[];
+    return this.db.prepare(`SELECT name, step, value, unit, at FROM job_metrics WHERE ${where.join(' AND ')} ORDER BY rowid`).all(...args) as JobMetric[];
   }
 
   /** Call inside the transaction that marks the job succeeded. */

@@ -12,6 +12,7 @@ interface JobRow {
   error: string | null;
   heavy: number;
   device: string;
+  needs_bytes: number | null;
   retry_of: string | null;
   owner_pid: number | null;
   owner_token: string | null;
@@ -42,6 +43,7 @@ const toRecord = (r: JobRow): JobRecord => ({
   error: r.error,
   heavy: r.heavy === 1,
   device: r.device,
+  needsBytes: r.needs_bytes ?? null,
   retryOf: r.retry_of,
   createdAt: r.created_at,
   startedAt: r.started_at,
@@ -63,14 +65,24 @@ export class JobsStore {
     return this.lastStamp;
   }
 
-  insert(job: { id: string; kind: string; input: unknown; heavy: boolean; device: string; retryOf: string | null; ownerToken: string; ownerPid: number }): JobRecord {
+  insert(job: {
+    id: string;
+    kind: string;
+    input: unknown;
+    heavy: boolean;
+    device: string;
+    needsBytes?: number | null;
+    retryOf: string | null;
+    ownerToken: string;
+    ownerPid: number;
+  }): JobRecord {
     const t = this.now();
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, state, input, progress, message, heavy, device, retry_of, owner_token, owner_pid, created_at, updated_at)
-         VALUES (?, ?, 'queued', ?, NULL, 'Queued', ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, kind, state, input, progress, message, heavy, device, needs_bytes, retry_of, owner_token, owner_pid, created_at, updated_at)
+         VALUES (?, ?, 'queued', ?, NULL, 'Queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(job.id, job.kind, JSON.stringify(job.input), job.heavy ? 1 : 0, job.device, job.retryOf, job.ownerToken, job.ownerPid, t, t);
+      .run(job.id, job.kind, JSON.stringify(job.input), job.heavy ? 1 : 0, job.device, job.needsBytes ?? null, job.retryOf, job.ownerToken, job.ownerPid, t, t);
     return this.get(job.id)!;
   }
 
@@ -116,18 +128,22 @@ export class JobsStore {
 
   /**
    * Moves a queued job to running; false when someone else already changed its state (e.g. cancelled it) or, for a
-   * heavy job, when a heavy job already runs on its device. One statement, so two engines sharing the database (app,
-   * serve, CLI) can never both start a heavy job on the same device.
+   * heavy job, when a heavy job already runs on its device or when the memory it declared (needs_bytes) does not fit in
+   * `capacity` beside what loaded models hold there (device_leases). One statement, so two engines sharing the
+   * database (app, serve, CLI) can never both start a heavy job on the same device, nor beside a model that fills it.
    */
-  claim(id: string, workerPidPlaceholder: number | null): boolean {
+  claim(id: string, workerPidPlaceholder: number | null, capacity: number | null = null): boolean {
     const t = this.now();
     const res = this.db
       .prepare(
         `UPDATE jobs SET state = 'running', started_at = ?, updated_at = ?, message = 'Starting', worker_pid = ?
          WHERE id = ? AND state = 'queued'
-           AND (heavy = 0 OR NOT EXISTS (SELECT 1 FROM jobs AS other WHERE other.state = 'running' AND other.heavy = 1 AND other.device = jobs.device))`,
+           AND (heavy = 0 OR (
+             NOT EXISTS (SELECT 1 FROM jobs AS other WHERE other.state = 'running' AND other.heavy = 1 AND other.device = jobs.device)
+             AND (needs_bytes IS NULL OR ? IS NULL
+                  OR needs_bytes + (SELECT COALESCE(SUM(bytes), 0) FROM device_leases WHERE device_leases.device = jobs.device) <= ?)))`,
       )
-      .run(t, t, workerPidPlaceholder, id);
+      .run(t, t, workerPidPlaceholder, id, capacity, capacity);
     return res.changes === 1;
   }
 
@@ -135,12 +151,24 @@ export class JobsStore {
     this.db.prepare('UPDATE jobs SET worker_pid = ? WHERE id = ?').run(pid, id);
   }
 
+  /** Says why a queued job waits (e.g. for memory); false when it is no longer queued or already says so. */
+  setQueuedMessage(id: string, message: string): boolean {
+    return (
+      this.db.prepare("UPDATE jobs SET message = ?, updated_at = ? WHERE id = ? AND state = 'queued' AND message != ?").run(message, this.now(), id, message)
+        .changes === 1
+    );
+  }
+
   setProgress(id: string, fraction: number | null, message: string): void {
     this.db.prepare('UPDATE jobs SET progress = ?, message = ?, updated_at = ? WHERE id = ? AND state = ?').run(fraction, message, this.now(), id, 'running');
   }
 
   /** Final transition. Only from queued/running/paused, so a late worker message cannot overwrite a cancel. */
-  finish(id: string, state: Exclude<JobState, 'queued' | 'running' | 'paused'>, fields: { result?: unknown; error?: string | null; message?: string; progress?: number | null }): boolean {
+  finish(
+    id: string,
+    state: Exclude<JobState, 'queued' | 'running' | 'paused'>,
+    fields: { result?: unknown; error?: string | null; message?: string; progress?: number | null },
+  ): boolean {
     const t = this.now();
     const res = this.db
       .prepare(
@@ -164,7 +192,9 @@ export class JobsStore {
   /** Running/queued -> paused. The worker is gone (or never started); its partial outputs stay for resuming. */
   pause(id: string, message = 'Paused'): boolean {
     const res = this.db
-      .prepare(`UPDATE jobs SET state = 'paused', message = ?, worker_pid = NULL, cancel_requested = 0, updated_at = ? WHERE id = ? AND state IN ('queued','running')`)
+      .prepare(
+        `UPDATE jobs SET state = 'paused', message = ?, worker_pid = NULL, cancel_requested = 0, updated_at = ? WHERE id = ? AND state IN ('queued','running')`,
+      )
       .run(message, this.now(), id);
     return res.changes === 1;
   }
@@ -203,9 +233,7 @@ export class JobsStore {
   }
 
   queuedFor(ownerToken: string): JobRecord[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE owner_token = ? AND state = 'queued' ORDER BY created_at, id`)
-      .all(ownerToken) as JobRow[];
+    const rows = this.db.prepare(`SELECT * FROM jobs WHERE owner_token = ? AND state = 'queued' ORDER BY created_at, id`).all(ownerToken) as JobRow[];
     return rows.map(toRecord);
   }
 
@@ -219,6 +247,13 @@ export class JobsStore {
     const rows = this.db.prepare(`SELECT * FROM jobs WHERE state IN ('queued','running')`).all() as JobRow[];
     return rows
       .filter((r) => r.owner_token === null || !liveOwnerTokens.includes(r.owner_token))
-      .map((r) => ({ id: r.id, state: r.state, ownerToken: r.owner_token, ownerPid: r.owner_pid, workerPid: r.worker_pid, cancelRequested: r.cancel_requested > 0 }));
+      .map((r) => ({
+        id: r.id,
+        state: r.state,
+        ownerToken: r.owner_token,
+        ownerPid: r.owner_pid,
+        workerPid: r.worker_pid,
+        cancelRequested: r.cancel_requested > 0,
+      }));
   }
 }

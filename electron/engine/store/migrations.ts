@@ -144,4 +144,19 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX job_rows_kind ON job_rows(job_id, kind, seq);
   `,
+  // 5: the device ledger. A heavy job may declare the memory it needs on its device (needs_bytes); loaded models hold
+  // leases. A heavy job is claimed only if its need fits beside the leases, and a load is refused beside a running
+  // heavy job whose need it would squeeze out. Leases of engines that are gone are swept with their jobs.
+  `
+  ALTER TABLE jobs ADD COLUMN needs_bytes INTEGER;
+  CREATE TABLE device_leases (
+    holder      TEXT PRIMARY KEY,
+    device      TEXT NOT NULL,
+    bytes       INTEGER NOT NULL CHECK (bytes >= 0),
+    label       TEXT NOT NULL,
+    owner_token TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE INDEX device_leases_device ON device_leases(device);
+  `,
 ];

@@ -63,7 +63,11 @@ async function patchSource(src: string, hooks: BuildHooks): Promise<void> {
  * in a `.building-<pid>` folder that is renamed into place only when every tool is there, so a killed build
  * never looks ready; stale partial builds are removed by the next one.
  */
-export async function buildLlamaTools(cacheDir: string, backend: LlamaBackend, hooks: BuildHooks): Promise<{ dir: string; manifest: LlamaToolsManifest; reused: boolean }> {
+export async function buildLlamaTools(
+  cacheDir: string,
+  backend: LlamaBackend,
+  hooks: BuildHooks,
+): Promise<{ dir: string; manifest: LlamaToolsManifest; reused: boolean }> {
   const existing = await findLlamaTools(cacheDir, backend);
   if (existing) return { ...existing, reused: true };
   const src = llamaSource();
@@ -83,7 +87,21 @@ export async function buildLlamaTools(cacheDir: string, backend: LlamaBackend, h
     const build = join(work, 'build');
     await run(
       'cmake',
-      ['-S', join(work, 'src'), '-B', build, '-DCMAKE_BUILD_TYPE=Release', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=OFF', '-DGGML_NATIVE=OFF', '-DBUILD_SHARED_LIBS=OFF', ...(existsSync('/usr/bin/ninja') || process.platform === 'win32' ? ['-G', 'Ninja'] : []), ...BACKEND_FLAGS[backend]],
+      [
+        '-S',
+        join(work, 'src'),
+        '-B',
+        build,
+        '-DCMAKE_BUILD_TYPE=Release',
+        '-DLLAMA_CURL=OFF',
+        '-DLLAMA_OPENSSL=OFF',
+        '-DLLAMA_BUILD_TESTS=OFF',
+        '-DLLAMA_BUILD_SERVER=OFF',
+        '-DGGML_NATIVE=OFF',
+        '-DBUILD_SHARED_LIBS=OFF',
+        ...(existsSync('/usr/bin/ninja') || process.platform === 'win32' ? ['-G', 'Ninja'] : []),
+        ...BACKEND_FLAGS[backend],
+      ],
       work,
       hooks,
     );
@@ -102,7 +120,14 @@ export async function buildLlamaTools(cacheDir: string, backend: LlamaBackend, h
       if (!found) throw new Error(`the build did not produce ${tool} (looked in ${candidates.join(', ')})`);
       await copyFile(found, join(bin, exe(tool)));
     }
-    const manifest: LlamaToolsManifest = { key, tag: src.tag, backend, tools: [...LLAMA_TOOLS], builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - started) / 1000) };
+    const manifest: LlamaToolsManifest = {
+      key,
+      tag: src.tag,
+      backend,
+      tools: [...LLAMA_TOOLS],
+      builtAt: new Date().toISOString(),
+      buildSeconds: Math.round((Date.now() - started) / 1000),
+    };
     await writeFile(join(work, 'out', 'manifest.json'), JSON.stringify(manifest, null, 2));
     const dir = join(root, key);
     await rm(dir, { recursive: true, force: true });

@@ -19,13 +19,19 @@ export async function llamaSourceId(): Promise<string> {
 export async function extractLlamaScripts(dest: string, hooks: BuildHooks): Promise<{ source: string; reused: boolean }> {
   const source = await llamaSourceId();
   const stamp = join(dest, '.source');
-  if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === source && LLAMA_PYTHON_SCRIPTS.every((p) => existsSync(join(dest, p)))) return { source, reused: true };
+  if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === source && LLAMA_PYTHON_SCRIPTS.every((p) => existsSync(join(dest, p))))
+    return { source, reused: true };
   const work = `${dest}.extract-${process.pid}`;
   await rm(work, { recursive: true, force: true });
   await mkdir(dirname(dest), { recursive: true });
   try {
     // Only the converter files are checked out of the bundle, not the whole source tree.
-    await runStep('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', '--no-tags', '--no-checkout', llamaSource().bundle, join(work, 'src')], dirname(dest), hooks);
+    await runStep(
+      'git',
+      ['-c', 'advice.detachedHead=false', 'clone', '--quiet', '--no-tags', '--no-checkout', llamaSource().bundle, join(work, 'src')],
+      dirname(dest),
+      hooks,
+    );
     await runStep('git', ['-C', join(work, 'src'), 'checkout', 'HEAD', '--', ...LLAMA_PYTHON_SCRIPTS], dirname(dest), hooks);
     for (const p of LLAMA_PYTHON_SCRIPTS) await cp(join(work, 'src', p), join(work, 'out', p), { recursive: true });
     await writeFile(join(work, 'out', '.source'), source);

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export const LLAMA_TOOLS = ['llama-quantize', 'llama-imatrix', 'llama-perplexity', 'llama-bench', 'llama-finetune', 'llama-export-lora', 'llama-gguf-split'] as const;
+export const LLAMA_TOOLS = [
+  'llama-quantize',
+  'llama-imatrix',
+  'llama-perplexity',
+  'llama-bench',
+  'llama-finetune',
+  'llama-export-lora',
+  'llama-gguf-split',
+] as const;
 export type LlamaTool = (typeof LLAMA_TOOLS)[number];
 
 export const LLAMA_BACKENDS = ['cpu', 'cuda', 'vulkan', 'metal'] as const;

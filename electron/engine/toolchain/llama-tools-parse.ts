@@ -18,30 +18,6 @@ export function splitLogLine(line: string): { level: LogLevel | null; text: stri
   return m ? { level: m[1] as LogLevel, text: line.slice(m[0].length) } : { level: null, text: line };
 }
 
-/**
- * Splits a stream into lines on `\n`, `\r\n` and a bare `\r` (progress bars redraw with `\r`), across
- * arbitrary chunk boundaries. `push` returns the lines completed by `text`; `end` returns the unterminated rest.
- */
-export class LineSplitter {
-  private rest = '';
-  private skipLf = false;
-
-  push(text: string): string[] {
-    if (this.skipLf && text.startsWith('\n')) text = text.slice(1);
-    this.skipLf = false;
-    const parts = (this.rest + text).split(/\r\n|\r|\n/);
-    this.rest = parts.pop() ?? '';
-    if (text.endsWith('\r')) this.skipLf = true;
-    return parts;
-  }
-
-  end(): string[] {
-    const r = this.rest;
-    this.rest = '';
-    return r ? [r] : [];
-  }
-}
-
 const NUM = String.raw`[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?nan|[-+]?inf`;
 
 /** parseFloat that also reads C's `nan`/`inf`/`-inf`. */

@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { startProcess, type OutputStream as Stream } from '../process/supervisor';
+import { abortReason } from '../util/abort-reason';
 import type { LlamaTool } from './llama-source';
 import {
   ggufMetadata,
   ggufTensorCount,
   imatrixEntryCount,
-  LineSplitter,
   parseChunkTotal,
   parseExportLoraLine,
   parseFinalEstimate,
@@ -33,16 +33,12 @@ export class LlamaToolError extends Error {
   override name = 'LlamaToolError';
 }
 
-type Stream = 'stdout' | 'stderr';
-
-function abortReason(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r : new DOMException('This operation was aborted', 'AbortError');
-}
-
 /** The tool's own reason from the last stderr lines: its error-level log lines if any, else the last line that reads like an error. */
 function failureReason(tail: readonly string[]): string {
-  const errors = tail.map(splitLogLine).filter((l) => l.level === 'E').map((l) => l.text.trim());
+  const errors = tail
+    .map(splitLogLine)
+    .filter((l) => l.level === 'E')
+    .map((l) => l.text.trim());
   if (errors.length) return errors.join(' ');
   return tail.filter((l) => /error|failed|invalid|unknown|cannot|unable|mismatch|not supported|what\(\)/i.test(l)).at(-1) ?? tail.at(-1) ?? '';
 }
@@ -53,45 +49,38 @@ function failureReason(tail: readonly string[]): string {
  * `run.log`; `onText` sees raw text as it arrives, for output that comes without line ends. Aborting `run.signal`
  * kills the tool and rejects with the signal's reason (an AbortError by default).
  */
-export function runLlamaTool(tool: LlamaTool, args: string[], run: ToolRun, onLine?: (line: string, stream: Stream) => void, onText?: (text: string, stream: Stream) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (run.signal?.aborted) return reject(abortReason(run.signal));
-    const child = spawn(join(run.bin, process.platform === 'win32' ? `${tool}.exe` : tool), args, { stdio: ['ignore', 'pipe', 'pipe'], signal: run.signal, windowsHide: true });
-    let stdout = '';
-    const tail: string[] = [];
-    const line = (l: string, stream: Stream) => {
+export async function runLlamaTool(
+  tool: LlamaTool,
+  args: string[],
+  run: ToolRun,
+  onLine?: (line: string, stream: Stream) => void,
+  onText?: (text: string, stream: Stream) => void,
+): Promise<string> {
+  let stdout = '';
+  const tail: string[] = [];
+  const proc = startProcess({
+    command: join(run.bin, process.platform === 'win32' ? `${tool}.exe` : tool),
+    args,
+    signal: run.signal,
+    onText: (text, stream) => {
+      if (stream === 'stdout') stdout += text;
+      onText?.(text, stream);
+    },
+    onLine: (l, stream) => {
       if (stream === 'stderr') {
         run.log?.(l);
         if (l.trim()) tail.push(l);
         if (tail.length > 12) tail.shift();
       }
       onLine?.(l, stream);
-    };
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const splitter = new LineSplitter();
-      const input = child[stream];
-      input.setEncoding('utf8');
-      input.on('data', (d: string) => {
-        if (stream === 'stdout') stdout += d;
-        onText?.(d, stream);
-        for (const l of splitter.push(d)) line(l, stream);
-      });
-      input.on('end', () => {
-        for (const l of splitter.end()) line(l, stream);
-      });
-    }
-    child.once('error', (err) => {
-      if (run.signal?.aborted) return reject(abortReason(run.signal));
-      reject(new LlamaToolError(`${tool} could not start: ${err.message}`));
-    });
-    // 'close', not 'exit': the output streams are fully read by then.
-    child.once('close', (code, sig) => {
-      if (run.signal?.aborted) return reject(abortReason(run.signal));
-      if (code === 0) return resolve(stdout);
-      // llama.cpp tools print their reason last, on stderr.
-      reject(new LlamaToolError(`${tool} failed (${sig ?? `exit ${code}`}): ${failureReason(tail)}\n${tail.join('\n')}`));
-    });
+    },
   });
+  const { code, signal: sig, spawnError } = await proc.exited;
+  if (run.signal?.aborted) throw abortReason(run.signal);
+  if (spawnError) throw new LlamaToolError(`${tool} could not start: ${spawnError.message}`);
+  if (code === 0) return stdout;
+  // llama.cpp tools print their reason last, on stderr.
+  throw new LlamaToolError(`${tool} failed (${sig ?? `exit ${code}`}): ${failureReason(tail)}\n${tail.join('\n')}`);
 }
 
 /** Some tools report a bad input and still exit 0: when a run produced no result, this turns its error lines into the failure. */
@@ -128,7 +117,27 @@ const positive = (name: string, v: number | undefined): void => {
   if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new LlamaToolError(`${name} must be a positive integer, got ${v}`);
 };
 
-export const QUANT_TYPES = ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'IQ4_NL', 'IQ4_XS', 'F16', 'BF16', 'F32'] as const;
+export const QUANT_TYPES = [
+  'Q4_0',
+  'Q4_1',
+  'Q5_0',
+  'Q5_1',
+  'Q8_0',
+  'Q2_K',
+  'Q3_K_S',
+  'Q3_K_M',
+  'Q3_K_L',
+  'Q4_K_S',
+  'Q4_K_M',
+  'Q5_K_S',
+  'Q5_K_M',
+  'Q6_K',
+  'IQ4_NL',
+  'IQ4_XS',
+  'F16',
+  'BF16',
+  'F32',
+] as const;
 export type QuantType = (typeof QUANT_TYPES)[number];
 
 export interface QuantizeOptions {
@@ -150,7 +159,14 @@ export interface QuantizeResult {
 }
 
 export async function llamaQuantize(o: QuantizeOptions, run: ToolRun): Promise<QuantizeResult> {
-  const args = [...(o.allowRequantize ? ['--allow-requantize'] : []), ...(o.imatrix ? ['--imatrix', o.imatrix] : []), o.input, o.output, o.type, String(o.threads ?? 1)];
+  const args = [
+    ...(o.allowRequantize ? ['--allow-requantize'] : []),
+    ...(o.imatrix ? ['--imatrix', o.imatrix] : []),
+    o.input,
+    o.output,
+    o.type,
+    String(o.threads ?? 1),
+  ];
   const res: QuantizeResult = { modelMiB: null, quantMiB: null, bitsPerWeight: null, imatrixEntries: null };
   await runLlamaTool('llama-quantize', args, run, (line) => {
     const p = /^\[\s*(\d+)\/\s*(\d+)\]\s+(\S+)/.exec(line);
@@ -194,7 +210,22 @@ export interface BenchRow {
 }
 
 export async function llamaBench(o: BenchOptions, run: ToolRun): Promise<BenchRow[]> {
-  const args = ['-m', o.model, '-t', String(o.threads ?? 1), '-p', String(o.nPrompt ?? 64), '-n', String(o.nGen ?? 16), '-r', String(o.repetitions ?? 2), '-ngl', String(o.gpuLayers ?? 0), '-o', 'json'];
+  const args = [
+    '-m',
+    o.model,
+    '-t',
+    String(o.threads ?? 1),
+    '-p',
+    String(o.nPrompt ?? 64),
+    '-n',
+    String(o.nGen ?? 16),
+    '-r',
+    String(o.repetitions ?? 2),
+    '-ngl',
+    String(o.gpuLayers ?? 0),
+    '-o',
+    'json',
+  ];
   if (o.batchSize !== undefined) args.push('-b', String(o.batchSize));
   if (o.ubatchSize !== undefined) args.push('-ub', String(o.ubatchSize));
   if (o.flashAttention !== undefined) args.push('-fa', o.flashAttention ? 'on' : 'off');
@@ -291,7 +322,11 @@ export async function llamaPerplexity(o: PerplexityOptions, run: ToolRun): Promi
 
 const PERPLEXITY_QUICK_ATTEMPTS = 10;
 
-async function perplexityOnce(o: PerplexityOptions, args: string[], run: ToolRun): Promise<{ result: PerplexityResult } | { errors: boolean; stderr: string[] }> {
+async function perplexityOnce(
+  o: PerplexityOptions,
+  args: string[],
+  run: ToolRun,
+): Promise<{ result: PerplexityResult } | { errors: boolean; stderr: string[] }> {
   let total = 0;
   let final: { perplexity: number; stderr: number } | null = null;
   let errors = false;
@@ -412,7 +447,14 @@ export async function llamaImatrix(o: ImatrixOptions, run: ToolRun): Promise<Ima
   // The GGUF format records its chunk count; the printed counts can miss their last lines (see llamaPerplexity).
   const recorded = format === 'gguf' ? ggufMetadata(header)?.['imatrix.chunk_count'] : undefined;
   const f = final as { perplexity: number } | null;
-  return { output: o.output, format, chunks: typeof recorded === 'number' ? recorded : total || done, entries, perplexity: f?.perplexity ?? null, bytes: s.size };
+  return {
+    output: o.output,
+    format,
+    chunks: typeof recorded === 'number' ? recorded : total || done,
+    entries,
+    perplexity: f?.perplexity ?? null,
+    bytes: s.size,
+  };
 }
 
 export interface FinetuneProgress {
@@ -564,7 +606,8 @@ function loraArg(a: LoraAdapterRef): string[] {
   // --lora-scaled splits FNAME:SCALE on every ':' and does not unquote, so the path may hold neither ':' nor ','.
   let p = a.path;
   if (/[:,"]/.test(p)) p = relative(process.cwd(), p);
-  if (/[:,"]/.test(p)) throw new LlamaToolError(`adapter ${a.path}: llama-export-lora cannot take a scale for a path containing ':', ',' or '"'; copy or link it elsewhere`);
+  if (/[:,"]/.test(p))
+    throw new LlamaToolError(`adapter ${a.path}: llama-export-lora cannot take a scale for a path containing ':', ',' or '"'; copy or link it elsewhere`);
   return ['--lora-scaled', `${p}:${scale}`];
 }
 

@@ -63,16 +63,69 @@ export async function findPythonEnv(cacheDir: string): Promise<{ paths: PythonEn
 
 /** Variables a Python job may inherit: what the OS, the runtime and the accelerators need, and nothing that names a secret. */
 const INHERITED = new Set([
-  'PATH', 'HOME', 'USER', 'USERNAME', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TMP', 'TEMP', 'TERM',
+  'PATH',
+  'HOME',
+  'USER',
+  'USERNAME',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'TERM',
   // Windows: the runtime cannot start without these.
-  'SYSTEMROOT', 'SYSTEMDRIVE', 'WINDIR', 'COMSPEC', 'PATHEXT', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'PROGRAMDATA',
-  'PROGRAMFILES', 'PROGRAMFILES(X86)', 'PROGRAMW6432', 'COMMONPROGRAMFILES', 'NUMBER_OF_PROCESSORS', 'OS',
-  'PROCESSOR_ARCHITECTURE', 'PROCESSOR_IDENTIFIER',
+  'SYSTEMROOT',
+  'SYSTEMDRIVE',
+  'WINDIR',
+  'COMSPEC',
+  'PATHEXT',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'PROGRAMDATA',
+  'PROGRAMFILES',
+  'PROGRAMFILES(X86)',
+  'PROGRAMW6432',
+  'COMMONPROGRAMFILES',
+  'NUMBER_OF_PROCESSORS',
+  'OS',
+  'PROCESSOR_ARCHITECTURE',
+  'PROCESSOR_IDENTIFIER',
   // Shared libraries (CUDA, ROCm) and caches.
-  'LD_LIBRARY_PATH', 'DYLD_LIBRARY_PATH', 'DYLD_FALLBACK_LIBRARY_PATH', 'HF_HOME', 'HF_HUB_CACHE', 'TORCH_HOME',
-  'WHITTLE_HOME', 'WHITTLE_CACHE', 'WHITTLE_JOB_ID',
+  'LD_LIBRARY_PATH',
+  'DYLD_LIBRARY_PATH',
+  'DYLD_FALLBACK_LIBRARY_PATH',
+  'HF_HOME',
+  'HF_HUB_CACHE',
+  'TORCH_HOME',
+  'WHITTLE_HOME',
+  'WHITTLE_CACHE',
+  'WHITTLE_JOB_ID',
 ]);
-const INHERITED_PREFIXES = ['LC_', 'XDG_', 'CUDA_', 'CUDNN_', 'NVIDIA_', 'HIP_', 'ROCM_', 'ROCR_', 'HSA_', 'OMP_', 'MKL_', 'OPENBLAS_', 'KMP_', 'GOMP_', 'PYTORCH_', 'ORT_', 'OV_', 'QNN_', 'MPS_'];
+const INHERITED_PREFIXES = [
+  'LC_',
+  'XDG_',
+  'CUDA_',
+  'CUDNN_',
+  'NVIDIA_',
+  'HIP_',
+  'ROCM_',
+  'ROCR_',
+  'HSA_',
+  'OMP_',
+  'MKL_',
+  'OPENBLAS_',
+  'KMP_',
+  'GOMP_',
+  'PYTORCH_',
+  'ORT_',
+  'OV_',
+  'QNN_',
+  'MPS_',
+];
 const SECRET = /TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE|AUTH|COOKIE|SESSION/i;
 
 /**
@@ -82,7 +135,10 @@ const SECRET = /TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE|AUTH|COOKIE|SESSI
  * the Hub (models reach Python as local folders), telemetry off, unbuffered output. `guard` is the JSON the guard reads
  * (models in the job and the user's consent to run their code); without it no model's code may run.
  */
-export function pythonJobEnv(base: NodeJS.ProcessEnv = process.env, opts: { guard?: PythonJobGuard; secrets?: Record<string, string> } = {}): NodeJS.ProcessEnv {
+export function pythonJobEnv(
+  base: NodeJS.ProcessEnv = process.env,
+  opts: { guard?: PythonJobGuard; secrets?: Record<string, string> } = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) {
     if (v === undefined || SECRET.test(k)) continue;

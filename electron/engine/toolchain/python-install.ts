@@ -72,7 +72,17 @@ export async function lockDrift(cacheDir: string, paths: PythonEnvPaths, groups:
   const uv = process.env.WHITTLE_UV ?? join(cacheDir, 'uv', pin.version, uvExe());
   if (!existsSync(uv)) return [];
   const lines: string[] = [];
-  const args = ['sync', '--frozen', '--no-install-project', '--project', pythonResourcesDir(), '--inexact', '--dry-run', '--offline', ...groups.flatMap((g) => ['--group', g])];
+  const args = [
+    'sync',
+    '--frozen',
+    '--no-install-project',
+    '--project',
+    pythonResourcesDir(),
+    '--inexact',
+    '--dry-run',
+    '--offline',
+    ...groups.flatMap((g) => ['--group', g]),
+  ];
   await runStep(uv, args, paths.root, { progress: () => undefined, log: (l) => lines.push(l) }, undefined, uvEnv(cacheDir, paths));
   return lines.filter((l) => /^ [+-] /.test(l)).map((l) => l.trim());
 }
@@ -121,12 +131,29 @@ export async function installPythonEnv(cacheDir: string, opts: PythonInstallOpti
 
   const sync = async (extra: string[]): Promise<void> => {
     const meter = new UvDownloadMeter();
-    const args = ['sync', '--frozen', '--no-install-project', '--project', pythonResourcesDir(), '--python-preference', 'system', ...groups.flatMap((g) => ['--group', g]), ...extra];
-    await runStep(uv.path, args, paths.root, hooks, (line) => {
-      const m = meter.line(line);
-      if (m) hooks.progress(0.05 + 0.75 * m.fraction, m.message);
-      else if (/^(Installed|Prepared|Uninstalled) \d+ package/.test(line)) hooks.progress(0.8, line);
-    }, uvEnv(cacheDir, paths));
+    const args = [
+      'sync',
+      '--frozen',
+      '--no-install-project',
+      '--project',
+      pythonResourcesDir(),
+      '--python-preference',
+      'system',
+      ...groups.flatMap((g) => ['--group', g]),
+      ...extra,
+    ];
+    await runStep(
+      uv.path,
+      args,
+      paths.root,
+      hooks,
+      (line) => {
+        const m = meter.line(line);
+        if (m) hooks.progress(0.05 + 0.75 * m.fraction, m.message);
+        else if (/^(Installed|Prepared|Uninstalled) \d+ package/.test(line)) hooks.progress(0.8, line);
+      },
+      uvEnv(cacheDir, paths),
+    );
   };
   hooks.progress(0.05, 'Installing packages');
   await sync(reinstall.flatMap((n) => ['--reinstall-package', n]));

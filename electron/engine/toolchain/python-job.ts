@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { startProcess } from '../process/supervisor';
 import { pythonJobEnv, type PythonJobGuard } from './python-env';
 
 /** One JSON object per line on the script's stdout (resources/python/whittle_jobs/protocol.py). */
@@ -14,12 +13,12 @@ export type PythonMetric = { name: string; value: number | string; unit: string 
 export type PythonArtifact = { path: string; kind: string; meta: Record<string, unknown> };
 
 export interface PythonJobHooks {
-  progress?(fraction: number | null, message: string): void;
-  log?(line: string): void;
+  progress?: (fraction: number | null, message: string) => void;
+  log?: (line: string) => void;
   /** Each metric event as it arrives (the result also keeps each name's last value). */
-  metric?(m: PythonMetric): void;
+  metric?: (m: PythonMetric) => void;
   /** Each artifact event as it arrives (the result also lists them all). */
-  artifact?(a: PythonArtifact): void;
+  artifact?: (a: PythonArtifact) => void;
   signal?: AbortSignal;
   /** The parent environment to pick from (process.env by default); see pythonJobEnv. */
   env?: NodeJS.ProcessEnv;
@@ -55,75 +54,74 @@ const TAIL = 20;
  * PythonJobError with the exception's message first and the last log lines after it; a crash without an error event
  * (segfault, OOM kill) says how the process ended, with the same tail.
  */
-export function runPythonJob(python: string, module: string, args: string[], hooks: PythonJobHooks = {}): Promise<PythonJobResult> {
-  return new Promise((resolve, reject) => {
-    const out: PythonJobResult = { result: {}, metrics: {}, artifacts: [] };
-    let error: Extract<PythonEvent, { event: 'error' }> | null = null;
-    const tail: string[] = [];
-    const keep = (line: string): void => {
-      hooks.log?.(line);
-      tail.push(line);
-      if (tail.length > TAIL) tail.shift();
-    };
-    const child = spawn(python, ['-m', `whittle_jobs.${module}`, ...args], {
-      cwd: hooks.cwd,
-      env: pythonJobEnv(hooks.env ?? process.env, { guard: hooks.guard, secrets: hooks.secrets }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
-    const onAbort = (): void => {
-      child.kill('SIGTERM');
-      setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 3000).unref();
-    };
-    hooks.signal?.addEventListener('abort', onAbort, { once: true });
-
-    createInterface({ input: child.stderr }).on('line', keep);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      let ev: PythonEvent;
-      try {
-        ev = JSON.parse(line) as PythonEvent;
-      } catch {
+export async function runPythonJob(python: string, module: string, args: string[], hooks: PythonJobHooks = {}): Promise<PythonJobResult> {
+  const out: PythonJobResult = { result: {}, metrics: {}, artifacts: [] };
+  let error: Extract<PythonEvent, { event: 'error' }> | null = null;
+  const tail: string[] = [];
+  const keep = (line: string): void => {
+    hooks.log?.(line);
+    tail.push(line);
+    if (tail.length > TAIL) tail.shift();
+  };
+  const onEvent = (line: string): void => {
+    let ev: PythonEvent;
+    try {
+      ev = JSON.parse(line) as PythonEvent;
+    } catch {
+      keep(line);
+      return;
+    }
+    switch (ev.event) {
+      case 'progress':
+        hooks.progress?.(ev.fraction, ev.message);
+        break;
+      case 'metric':
+        out.metrics[ev.name] = { value: ev.value, unit: ev.unit ?? null };
+        hooks.log?.(`metric ${ev.name}${typeof ev.step === 'number' ? ` [${ev.step}]` : ''} = ${ev.value}${ev.unit ? ` ${ev.unit}` : ''}`);
+        hooks.metric?.({ name: ev.name, value: ev.value, unit: ev.unit ?? null, step: typeof ev.step === 'number' ? ev.step : null });
+        break;
+      case 'artifact': {
+        const a = { path: ev.path, kind: ev.kind, meta: ev.meta ?? {} };
+        out.artifacts.push(a);
+        hooks.artifact?.(a);
+        break;
+      }
+      case 'result':
+        out.result = { ...out.result, ...ev.data };
+        break;
+      case 'error':
+        error = ev;
+        break;
+      default:
         keep(line);
-        return;
-      }
-      switch (ev.event) {
-        case 'progress':
-          hooks.progress?.(ev.fraction, ev.message);
-          break;
-        case 'metric':
-          out.metrics[ev.name] = { value: ev.value, unit: ev.unit ?? null };
-          hooks.log?.(`metric ${ev.name}${typeof ev.step === 'number' ? ` [${ev.step}]` : ''} = ${ev.value}${ev.unit ? ` ${ev.unit}` : ''}`);
-          hooks.metric?.({ name: ev.name, value: ev.value, unit: ev.unit ?? null, step: typeof ev.step === 'number' ? ev.step : null });
-          break;
-        case 'artifact': {
-          const a = { path: ev.path, kind: ev.kind, meta: ev.meta ?? {} };
-          out.artifacts.push(a);
-          hooks.artifact?.(a);
-          break;
-        }
-        case 'result':
-          out.result = { ...out.result, ...ev.data };
-          break;
-        case 'error':
-          error = ev;
-          break;
-        default:
-          keep(line);
-      }
-    });
-    child.once('error', (err) => {
-      hooks.signal?.removeEventListener('abort', onAbort);
-      reject(new PythonJobError(`${python} could not start: ${err.message}; repair the Python toolchain (whittle toolchain install python --repair)`, null, null, []));
-    });
-    child.once('close', (code, sig) => {
-      hooks.signal?.removeEventListener('abort', onAbort);
-      if (hooks.signal?.aborted) return reject(new PythonJobError('cancelled', null, null, tail));
-      const e = error as Extract<PythonEvent, { event: 'error' }> | null;
-      if (code === 0 && !e) return resolve(out);
-      const lastLines = tail.filter((l) => l.trim()).slice(-12);
-      const head = e ? e.message : `python ${module} ended with ${sig ? `signal ${sig}` : `exit code ${code}`} without reporting an error`;
-      const shownTail = e?.type === 'JobError' ? [] : lastLines;
-      reject(new PythonJobError(shownTail.length ? `${head}\n--- last lines of the log ---\n${shownTail.join('\n')}` : head, e?.type ?? null, e?.traceback ?? null, lastLines));
-    });
+    }
+  };
+  const job = startProcess({
+    command: python,
+    args: ['-m', `whittle_jobs.${module}`, ...args],
+    cwd: hooks.cwd,
+    env: pythonJobEnv(hooks.env ?? process.env, { guard: hooks.guard, secrets: hooks.secrets }),
+    signal: hooks.signal,
+    onLine: (line, stream) => (stream === 'stdout' ? onEvent(line) : keep(line)),
   });
+  const { code, signal: sig, spawnError } = await job.exited;
+  if (spawnError)
+    throw new PythonJobError(
+      `${python} could not start: ${spawnError.message}; repair the Python toolchain (whittle toolchain install python --repair)`,
+      null,
+      null,
+      [],
+    );
+  if (hooks.signal?.aborted) throw new PythonJobError('cancelled', null, null, tail);
+  const e = error as Extract<PythonEvent, { event: 'error' }> | null;
+  if (code === 0 && !e) return out;
+  const lastLines = tail.filter((l) => l.trim()).slice(-12);
+  const head = e ? e.message : `python ${module} ended with ${sig ? `signal ${sig}` : `exit code ${code}`} without reporting an error`;
+  const shownTail = e?.type === 'JobError' ? [] : lastLines;
+  throw new PythonJobError(
+    shownTail.length ? `${head}\n--- last lines of the log ---\n${shownTail.join('\n')}` : head,
+    e?.type ?? null,
+    e?.traceback ?? null,
+    lastLines,
+  );
 }

@@ -43,7 +43,12 @@ async function wheelUrl(index: string, file: string, signal?: AbortSignal): Prom
  * as an extra resource). Otherwise the pinned wheel is fetched from the package index, its sha256 checked against
  * the pin (not against what the index says), and only the binary is unpacked.
  */
-export async function ensureUv(cacheDir: string, log: (line: string) => void, signal?: AbortSignal, pinned?: UvPin): Promise<{ path: string; version: string; fetched: boolean }> {
+export async function ensureUv(
+  cacheDir: string,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+  pinned?: UvPin,
+): Promise<{ path: string; version: string; fetched: boolean }> {
   const pin = pinned ?? (await readUvPin());
   if (process.env.WHITTLE_UV) return { path: process.env.WHITTLE_UV, version: pin.version, fetched: false };
   const shipped = join(resourcesDir(), 'uv', uvExe());

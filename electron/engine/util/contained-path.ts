@@ -61,7 +61,13 @@ export function resolveInside(root: string, rel: string, what: string): string {
 async function existingAncestor(abs: string): Promise<string> {
   let p = abs;
   for (;;) {
-    if (await lstat(p).then(() => true, () => false)) return p;
+    if (
+      await lstat(p).then(
+        () => true,
+        () => false,
+      )
+    )
+      return p;
     const up = dirname(p);
     if (up === p) return p;
     p = up;

@@ -1,5 +1,13 @@
 import { create } from 'zustand';
-import type { AddMessageRequest, ChatColumn, Conversation, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ExportResult } from '../../../shared/chat';
+import type {
+  AddMessageRequest,
+  ChatColumn,
+  Conversation,
+  ConversationMessage,
+  ConversationWithMessages,
+  CreateConversationRequest,
+  ExportResult,
+} from '../../../shared/chat';
 import type { LoadedModel } from '../../../shared/inference';
 import { api, errorMessage, isApiError } from '../api/client';
 import { newestLeaf, optionsMatch, pathTo, randomSeed, turnsOf, type SavedMetrics } from '../features/chat/chatView';
@@ -140,7 +148,8 @@ export const useChat = create<ChatState>()((set, get) => {
       const columns = { ...run.columns };
       for (const [column, add] of chunks) {
         const col = columns[column];
-        if (col) columns[column] = { ...col, text: col.text + add.text, chunks: col.chunks + add.chunks, state: col.state === 'loading' ? 'streaming' : col.state };
+        if (col)
+          columns[column] = { ...col, text: col.text + add.text, chunks: col.chunks + add.chunks, state: col.state === 'loading' ? 'streaming' : col.state };
       }
       return { run: { ...run, columns } };
     });
@@ -189,7 +198,13 @@ export const useChat = create<ChatState>()((set, get) => {
    * (chained after the kept replies) and marks a cut-off one interrupted; here the columns only show the stream.
    * Loads each column's model first. Resolves once the engine ended every column.
    */
-  const startRun = async (conversation: Conversation, _pathToUser: ConversationMessage[], user: ConversationMessage, columns: number[], kept: ConversationMessage[]): Promise<void> => {
+  const startRun = async (
+    conversation: Conversation,
+    _pathToUser: ConversationMessage[],
+    user: ConversationMessage,
+    columns: number[],
+    kept: ConversationMessage[],
+  ): Promise<void> => {
     const seq = ++runSeq;
     const params = conversation.params;
     const seed = conversation.sameSeed ? (params.seed ?? randomSeed()) : params.seed;
@@ -242,7 +257,9 @@ export const useChat = create<ChatState>()((set, get) => {
               }
               if (event.type === 'message') return;
               flush();
-              const metrics = (event.message?.metrics as SavedMetrics | null) ?? (event.state === 'stopped' ? { finishReason: 'abort', ...(seed === undefined ? {} : { seed }) } : null);
+              const metrics =
+                (event.message?.metrics as SavedMetrics | null) ??
+                (event.state === 'stopped' ? { finishReason: 'abort', ...(seed === undefined ? {} : { seed }) } : null);
               patchRun(seq, event.column, { state: event.state, error: event.error, metrics, ...(event.message ? { text: event.message.content } : {}) });
             },
             onError(error) {
@@ -269,7 +286,10 @@ export const useChat = create<ChatState>()((set, get) => {
     const finished = get().run;
     const outcome: RunOutcome | null =
       finished?.seq === seq
-        ? { userId: user.id, columns: Object.fromEntries(Object.values(finished.columns).map((c) => [c.column, { state: c.state, error: c.error, chunks: c.chunks }])) }
+        ? {
+            userId: user.id,
+            columns: Object.fromEntries(Object.values(finished.columns).map((c) => [c.column, { state: c.state, error: c.error, chunks: c.chunks }])),
+          }
         : null;
     if (get().selectedId === conversationId) await get().reload();
     set((state) => (state.run?.seq === seq ? { run: null, lastRun: outcome } : state));
@@ -330,12 +350,23 @@ export const useChat = create<ChatState>()((set, get) => {
       if (get().run && get().run?.conversationId !== id) get().stop();
       await writeSettings();
       writeSelected(id);
-      set({ selectedId: id, current: get().current?.conversation.id === id ? get().current : null, currentError: null, lastRun: null, actionError: null, settingsState: 'saved', settingsError: null });
+      set({
+        selectedId: id,
+        current: get().current?.conversation.id === id ? get().current : null,
+        currentError: null,
+        lastRun: null,
+        actionError: null,
+        settingsState: 'saved',
+        settingsError: null,
+      });
       if (!id) return;
       await get().reload();
       const current = get().current;
       if (current?.conversation.id === id) {
-        for (const col of current.conversation.columns) get().load(col).catch(() => undefined);
+        for (const col of current.conversation.columns)
+          get()
+            .load(col)
+            .catch(() => undefined);
       }
     },
 
@@ -380,7 +411,10 @@ export const useChat = create<ChatState>()((set, get) => {
         const conversation = await api.conversations.update.mutate({ id, title });
         set((state) => ({
           conversations: state.conversations.map((c) => (c.id === id ? conversation : c)),
-          current: state.current?.conversation.id === id ? { ...state.current, conversation: { ...state.current.conversation, title: conversation.title } } : state.current,
+          current:
+            state.current?.conversation.id === id
+              ? { ...state.current, conversation: { ...state.current.conversation, title: conversation.title } }
+              : state.current,
         }));
         return true;
       } catch (error) {
@@ -433,7 +467,13 @@ export const useChat = create<ChatState>()((set, get) => {
         const path = [...pathTo(cur.messages, parentId), user];
         landMessage(user);
         set({ sending: false });
-        void startRun(conversation, path, user, conversation.columns.map((_, i) => i), []);
+        void startRun(
+          conversation,
+          path,
+          user,
+          conversation.columns.map((_, i) => i),
+          [],
+        );
         return true;
       } catch (error) {
         set({ sending: false, actionError: `The message was not sent: ${errorMessage(error)}` });
@@ -447,11 +487,25 @@ export const useChat = create<ChatState>()((set, get) => {
       const conversation = cur.conversation;
       set({ sending: true, actionError: null });
       try {
-        const user = await addMessage({ conversationId: conversation.id, parentId: message.parentId, role: 'user', content: text, column: null, modelId: null, metrics: null });
+        const user = await addMessage({
+          conversationId: conversation.id,
+          parentId: message.parentId,
+          role: 'user',
+          content: text,
+          column: null,
+          modelId: null,
+          metrics: null,
+        });
         const path = [...pathTo(cur.messages, message.parentId), user];
         landMessage(user);
         set({ sending: false });
-        void startRun(conversation, path, user, conversation.columns.map((_, i) => i), []);
+        void startRun(
+          conversation,
+          path,
+          user,
+          conversation.columns.map((_, i) => i),
+          [],
+        );
         return true;
       } catch (error) {
         set({ sending: false, actionError: `The edit was not saved: ${errorMessage(error)}` });
@@ -468,7 +522,12 @@ export const useChat = create<ChatState>()((set, get) => {
       const pathToUser = pathTo(cur.messages, userId);
       const user = pathToUser.at(-1);
       if (!user || !conversation.columns[column]) return;
-      const kept = turn ? [...turn.replies.entries()].filter(([c]) => c !== column && conversation.columns[c]).sort(([a], [b]) => a - b).map(([, m]) => m) : [];
+      const kept = turn
+        ? [...turn.replies.entries()]
+            .filter(([c]) => c !== column && conversation.columns[c])
+            .sort(([a], [b]) => a - b)
+            .map(([, m]) => m)
+        : [];
       void startRun(conversation, pathToUser, user, [column], kept);
     },
 

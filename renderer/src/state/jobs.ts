@@ -39,17 +39,13 @@ let logRequest = 0;
 function fetchLog(jobId: string): void {
   const request = ++logRequest;
   const land = (update: (log: ViewedLog) => ViewedLog): void =>
-    useJobs.setState((state) =>
-      request === logRequest && state.log?.jobId === jobId ? { log: update(state.log) } : state,
-    );
+    useJobs.setState((state) => (request === logRequest && state.log?.jobId === jobId ? { log: update(state.log) } : state));
   api.jobs.log
     .query({ id: jobId })
     .then((tail) =>
       land((log) => (log.pending ?? []).reduce(appendLive, { ...log, lines: capLines(tail.lines), next: tail.from + tail.lines.length, pending: null })),
     )
-    .catch((error: unknown) =>
-      land((log) => ({ ...(log.pending ?? []).reduce(appendLive, { ...log, pending: null }), error: errorMessage(error) })),
-    );
+    .catch((error: unknown) => land((log) => ({ ...(log.pending ?? []).reduce(appendLive, { ...log, pending: null }), error: errorMessage(error) })));
 }
 
 /** Fetches the viewed log again (after a reconnect, lines may have been missed), keeping what shows meanwhile. */

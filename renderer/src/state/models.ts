@@ -1,6 +1,7 @@
 import type { inferRouterOutputs } from '@trpc/server';
 import { create } from 'zustand';
 import type { AppRouter } from '../../../shared/api/router';
+import { kindsProducing } from '../../../shared/job-kinds';
 import { api, errorMessage } from '../api/client';
 import { useJobs } from './jobs';
 
@@ -13,7 +14,7 @@ export type HfCacheEntry = Outputs['models']['hfCache'][number];
 export type LibraryTab = 'models' | 'discover' | 'downloads';
 
 /** Job kinds whose success adds a model to the library. */
-const MODEL_JOB_KINDS: readonly string[] = ['model.import', 'model.download'];
+const MODEL_JOB_KINDS: readonly string[] = kindsProducing('model');
 
 interface ModelsState {
   models: LibraryModel[];

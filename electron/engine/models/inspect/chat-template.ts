@@ -33,7 +33,14 @@ function boundedRange(maxItems: number) {
       to = from;
       from = 0;
     }
-    if (typeof from !== 'number' || typeof to !== 'number' || typeof step !== 'number' || !Number.isFinite(from) || !Number.isFinite(to) || !Number.isFinite(step)) {
+    if (
+      typeof from !== 'number' ||
+      typeof to !== 'number' ||
+      typeof step !== 'number' ||
+      !Number.isFinite(from) ||
+      !Number.isFinite(to) ||
+      !Number.isFinite(step)
+    ) {
       throw new Error('range() takes numbers');
     }
     if (step === 0) throw new Error('range() step must not be zero');
@@ -65,7 +72,8 @@ export function renderWithBudget(template: Template, items: Record<string, unkno
       if ((steps & 1023) === 0 && Date.now() > deadline) throw new TemplateBudgetError(`rendering took longer than ${budget.maxMs / 1000} s`);
       const out = original.call(this, node, environment);
       const v = out?.value;
-      if (typeof v === 'string' && v.length > budget.maxChars) throw new TemplateBudgetError(`a string reached ${v.length} characters; the limit is ${budget.maxChars}`);
+      if (typeof v === 'string' && v.length > budget.maxChars)
+        throw new TemplateBudgetError(`a string reached ${v.length} characters; the limit is ${budget.maxChars}`);
       if (Array.isArray(v) && v.length > budget.maxItems) throw new TemplateBudgetError(`a list reached ${v.length} items; the limit is ${budget.maxItems}`);
       return out;
     };
@@ -112,7 +120,8 @@ export function renderChatTemplateExample(template: string | null, tokens: { bos
   try {
     return { chatTemplateExample: render(EXAMPLE_CONVERSATION), chatTemplateError: null };
   } catch (err) {
-    if (err instanceof TemplateBudgetError) return { chatTemplateExample: null, chatTemplateError: `the chat template goes over the render budget: ${err.message}` };
+    if (err instanceof TemplateBudgetError)
+      return { chatTemplateExample: null, chatTemplateError: `the chat template goes over the render budget: ${err.message}` };
     try {
       return { chatTemplateExample: render(EXAMPLE_CONVERSATION.slice(1)), chatTemplateError: null, systemMessageError: message(err) };
     } catch {

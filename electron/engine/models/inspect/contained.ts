@@ -12,7 +12,8 @@ export async function fileInsideModel(dir: string, name: unknown, namedBy: strin
   try {
     return await resolveInsideReal(dir, name as string, `${namedBy}: ${what}`, { allowHfCacheBlobs: true });
   } catch (err) {
-    if (err instanceof UnsafePathError) throw new ModelFormatError(`${err.message}; refusing to read it`, typeof name === 'string' && !name.includes('\0') ? resolve(dir, name) : dir);
+    if (err instanceof UnsafePathError)
+      throw new ModelFormatError(`${err.message}; refusing to read it`, typeof name === 'string' && !name.includes('\0') ? resolve(dir, name) : dir);
     throw err;
   }
 }

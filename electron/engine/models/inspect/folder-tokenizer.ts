@@ -111,9 +111,14 @@ export async function readFolderTokenizer(dir: string): Promise<FolderTokenizer>
 type ConfigFacts = Partial<Pick<ModelInspection, 'contextLength' | 'vocabSize' | 'layerCount' | 'embeddingLength' | 'headCount' | 'headCountKv'>>;
 
 /** The inspection fields every folder format fills the same way: config numbers, chat template (rendered), special tokens. */
-export function folderInspectionFields(facts: ConfigFacts, tokenizer: FolderTokenizer, warnings: string[]): Pick<ModelInspection, keyof ConfigFacts | 'chatTemplate' | 'chatTemplateExample' | 'chatTemplateError' | 'specialTokens'> {
+export function folderInspectionFields(
+  facts: ConfigFacts,
+  tokenizer: FolderTokenizer,
+  warnings: string[],
+): Pick<ModelInspection, keyof ConfigFacts | 'chatTemplate' | 'chatTemplateExample' | 'chatTemplateError' | 'specialTokens'> {
   const rendered = renderChatTemplateExample(tokenizer.chatTemplate, { bos: tokenizer.specialTokens.bos, eos: tokenizer.specialTokens.eos });
-  if (!tokenizer.chatTemplate) warnings.push('no chat template (tokenizer_config.json chat_template or chat_template.jinja): chat needs a template chosen by hand');
+  if (!tokenizer.chatTemplate)
+    warnings.push('no chat template (tokenizer_config.json chat_template or chat_template.jinja): chat needs a template chosen by hand');
   if (rendered.systemMessageError) warnings.push(`the chat template rejects a system message: ${rendered.systemMessageError}`);
   return {
     contextLength: facts.contextLength ?? null,

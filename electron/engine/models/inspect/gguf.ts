@@ -5,7 +5,19 @@ import { renderChatTemplateExample } from './chat-template';
 import { ModelFormatError } from './errors';
 import { ggmlTensorBytes, ggmlType, ggmlTypeName } from './ggml-types';
 import type { InspectedModel } from './types';
-import { asNumber, asString, baseInspection, dominantType, fileSize, groupTensorTypes, isRecord, jsonRecord, modelFiles, tensorFamily, type TensorEntry } from './util';
+import {
+  asNumber,
+  asString,
+  baseInspection,
+  dominantType,
+  fileSize,
+  groupTensorTypes,
+  isRecord,
+  jsonRecord,
+  modelFiles,
+  tensorFamily,
+  type TensorEntry,
+} from './util';
 
 const SPLIT_RE = /-(\d{5})-of-(\d{5})\.gguf$/i;
 const HEADER_BYTES = 24; // magic, version, tensor count, metadata count
@@ -58,8 +70,11 @@ const STRING = 8;
 const ARRAY = 9;
 
 /** Thrown by parseHeader when the bytes read so far end before the header does. */
-class NeedMore {
-  constructor(readonly end: number) {}
+/** Thrown (and caught) inside the parser when the buffer ends before a value does: read more and parse again. */
+class NeedMore extends Error {
+  constructor(readonly end: number) {
+    super(`need ${end} bytes`);
+  }
 }
 
 export interface HeaderScan {
@@ -352,7 +367,7 @@ export async function inspectGguf(path: string): Promise<InspectedModel> {
   }
 
   const tokens = meta('tokenizer.ggml.tokens');
-  const tokenList = Array.isArray(tokens) ? tokens : null;
+  const tokenList: unknown[] | null = Array.isArray(tokens) ? (tokens as unknown[]) : null;
   if (!tokenList) warnings.push('no tokenizer (tokenizer.ggml.tokens): llama.cpp cannot load the model without one');
   const specialTokens: Record<string, string> = {};
   for (const [role, key] of SPECIAL_TOKEN_KEYS) {
@@ -375,7 +390,11 @@ export async function inspectGguf(path: string): Promise<InspectedModel> {
   const inspection = {
     ...baseInspection('gguf'),
     architecture,
-    name: asString(meta('general.name')) ?? basename(entry).replace(SPLIT_RE, '').replace(/\.gguf$/i, ''),
+    name:
+      asString(meta('general.name')) ??
+      basename(entry)
+        .replace(SPLIT_RE, '')
+        .replace(/\.gguf$/i, ''),
     parameterCount,
     quantization,
     tensorTypes,

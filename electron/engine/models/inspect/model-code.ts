@@ -6,7 +6,14 @@ import type { CodeConsent, ModelCode, ModelCodeFile } from '../../../../shared/m
 import { isFile, isRecord, readJsonFile } from './util';
 
 /** Files whose `auto_map` names classes transformers would import from the folder (trust_remote_code). */
-const AUTO_MAP_SOURCES = ['config.json', 'tokenizer_config.json', 'processor_config.json', 'preprocessor_config.json', 'feature_extractor_config.json', 'image_processor_config.json'];
+const AUTO_MAP_SOURCES = [
+  'config.json',
+  'tokenizer_config.json',
+  'processor_config.json',
+  'preprocessor_config.json',
+  'feature_extractor_config.json',
+  'image_processor_config.json',
+];
 /** torch.load unpickles these: a pickle can run any code while it loads. */
 const PICKLE = /\.(bin|pt|pth|ckpt|pkl|pickle)$/i;
 /** How deep *.py files are looked for: dynamic modules import siblings and subpackages. */
@@ -79,7 +86,10 @@ export function modelCodeWarning(code: ModelCode): string {
   const py = code.files.filter((f) => f.kind === 'python').map((f) => f.path);
   const pickles = code.files.filter((f) => f.kind === 'pickle').map((f) => f.path);
   const parts: string[] = [];
-  if (code.autoMap.length) parts.push(`its ${[...new Set(code.autoMap.map((a) => a.source))].join(' and ')} ask${code.autoMap.length === 1 ? 's' : ''} transformers to load ${[...new Set(code.autoMap.map((a) => a.ref))].join(', ')} from the folder`);
+  if (code.autoMap.length)
+    parts.push(
+      `its ${[...new Set(code.autoMap.map((a) => a.source))].join(' and ')} ask${code.autoMap.length === 1 ? 's' : ''} transformers to load ${[...new Set(code.autoMap.map((a) => a.ref))].join(', ')} from the folder`,
+    );
   if (py.length) parts.push(`it ships Python code (${py.slice(0, 5).join(', ')}${py.length > 5 ? `, +${py.length - 5} more` : ''})`);
   if (pickles.length) parts.push(`it has pickle checkpoints (${pickles.join(', ')}) that can run code when loaded`);
   return `This model runs its own code: ${parts.join('; ')}. Jobs refuse to run it unless you allow it for this model after reviewing the files.`;

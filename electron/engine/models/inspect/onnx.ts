@@ -22,7 +22,6 @@ import {
   pickNumber,
   readJsonFile,
   tensorFamily,
-  type Json,
   type TensorEntry,
 } from './util';
 
@@ -57,7 +56,17 @@ const AUX_INPUTS: Readonly<Record<string, readonly number[]>> = {
   DynamicQuantizeMatMul: [2, 3],
   MatMulIntegerToFloat: [2, 3, 4, 5],
 };
-const INT8_OPS = new Set(['DequantizeLinear', 'QuantizeLinear', 'DynamicQuantizeLinear', 'QLinearMatMul', 'QLinearConv', 'MatMulInteger', 'ConvInteger', 'DynamicQuantizeMatMul', 'MatMulIntegerToFloat']);
+const INT8_OPS = new Set([
+  'DequantizeLinear',
+  'QuantizeLinear',
+  'DynamicQuantizeLinear',
+  'QLinearMatMul',
+  'QLinearConv',
+  'MatMulInteger',
+  'ConvInteger',
+  'DynamicQuantizeMatMul',
+  'MatMulIntegerToFloat',
+]);
 
 function onnxFamily(name: string): string {
   const n = name
@@ -130,11 +139,15 @@ export function summarizeOnnxWeights(models: readonly OnnxModelSummary[]): OnnxW
   }
   const tensorTypes = groupTensorTypes(entries);
   let quantization: string | null;
-  if (nbitsBits.size > 0) quantization = [...nbitsBits].sort((a, b) => a - b).map((b) => `int${b}`).join('+');
+  if (nbitsBits.size > 0)
+    quantization = [...nbitsBits]
+      .sort((a, b) => a - b)
+      .map((b) => `int${b}`)
+      .join('+');
   else if (intTypes.size > 0) quantization = [...intTypes].sort().join('+');
   else {
     const dominant = dominantType(tensorTypes);
-    quantization = dominant ? ({ F16: 'fp16', F32: 'fp32', BF16: 'bf16', F64: 'fp64' } as Record<string, string>)[dominant] ?? dominant.toLowerCase() : null;
+    quantization = dominant ? (({ F16: 'fp16', F32: 'fp32', BF16: 'bf16', F64: 'fp64' } as Record<string, string>)[dominant] ?? dominant.toLowerCase()) : null;
   }
   return { parameterCount: entries.length > 0 ? parameterCount : null, quantization, tensorTypes, opCounts, blockSize };
 }
@@ -321,7 +334,7 @@ async function finishOnnx(
       producer: producers.length > 0 ? producers.join(', ') : undefined,
       irVersion: summaries[0]?.irVersion,
       opsets,
-      ops: weights.opCounts as Record<string, Json>,
+      ops: weights.opCounts,
       chatTemplateSource: tokenizer.chatTemplateSource,
       tokenizerClass: tokenizer.tokenizerClass,
     }),

@@ -65,7 +65,10 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
     }
     const n = Number(headerLength);
     if (8 + n > size) {
-      throw new ModelFormatError(`${file}: the safetensors header is ${n} bytes but the file is only ${size} bytes: the file is truncated or not safetensors`, file);
+      throw new ModelFormatError(
+        `${file}: the safetensors header is ${n} bytes but the file is only ${size} bytes: the file is truncated or not safetensors`,
+        file,
+      );
     }
     const buf = Buffer.alloc(n);
     await fh.read(buf, 0, n, 8);

@@ -95,7 +95,11 @@ export function tensorFamily(name: string): string {
   const isIndex = (p: string | undefined) => p !== undefined && /^\d+$/.test(p);
   const first = parts.findIndex((p, i) => i < parts.length - 1 && isIndex(p));
   // Experts keep their path: model.layers.0.mlp.experts.7.down_proj -> mlp.experts.down_proj
-  if (first >= 0) n = parts.slice(first + 1).filter((p) => !isIndex(p)).join('.');
+  if (first >= 0)
+    n = parts
+      .slice(first + 1)
+      .filter((p) => !isIndex(p))
+      .join('.');
   else n = n.replace(/^(model|transformer|language_model\.model|model\.language_model)\./, '');
   return n || name;
 }

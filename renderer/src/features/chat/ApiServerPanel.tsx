@@ -57,7 +57,13 @@ export function ApiServerPanel({ modelId }: { modelId: string | null }) {
             <>
               <p>
                 <strong data-testid="api-server-state">{info.running ? 'Running' : 'Stopped'}</strong>{' '}
-                <button type="button" className="button" disabled={busy} onClick={() => void act(() => api.inference.setServerRunning.mutate({ running: !info.running }))} data-testid="api-server-switch">
+                <button
+                  type="button"
+                  className="button"
+                  disabled={busy}
+                  onClick={() => void act(() => api.inference.setServerRunning.mutate({ running: !info.running }))}
+                  data-testid="api-server-switch"
+                >
                   {info.running ? 'Stop' : 'Start'}
                 </button>
               </p>
@@ -71,10 +77,25 @@ export function ApiServerPanel({ modelId }: { modelId: string | null }) {
                 API key {info.settings.apiKeySet ? '(set)' : '(none: any client on this machine may call it)'}
                 <span className="row">
                   <input type="password" value={keyDraft} placeholder="new key" onChange={(e) => setKeyDraft(e.target.value)} data-testid="api-server-key" />
-                  <button type="button" className="button" disabled={busy || !keyDraft} onClick={() => void act(async () => { await api.inference.updateOpenAiSettings.mutate({ apiKey: keyDraft }); setKeyDraft(''); })}>
+                  <button
+                    type="button"
+                    className="button"
+                    disabled={busy || !keyDraft}
+                    onClick={() =>
+                      void act(async () => {
+                        await api.inference.updateOpenAiSettings.mutate({ apiKey: keyDraft });
+                        setKeyDraft('');
+                      })
+                    }
+                  >
                     Set
                   </button>
-                  <button type="button" className="button" disabled={busy || !info.settings.apiKeySet} onClick={() => void act(() => api.inference.updateOpenAiSettings.mutate({ apiKey: null }))}>
+                  <button
+                    type="button"
+                    className="button"
+                    disabled={busy || !info.settings.apiKeySet}
+                    onClick={() => void act(() => api.inference.updateOpenAiSettings.mutate({ apiKey: null }))}
+                  >
                     Clear
                   </button>
                 </span>
@@ -82,14 +103,34 @@ export function ApiServerPanel({ modelId }: { modelId: string | null }) {
               <label className="field">
                 CORS origins (one per line; empty: off)
                 <textarea rows={2} value={corsDraft} onChange={(e) => setCorsDraft(e.target.value)} data-testid="api-server-cors" />
-                <button type="button" className="button" disabled={busy} onClick={() => void act(() => api.inference.updateOpenAiSettings.mutate({ corsOrigins: corsDraft.split('\n').map((s) => s.trim()).filter(Boolean) }))}>
+                <button
+                  type="button"
+                  className="button"
+                  disabled={busy}
+                  onClick={() =>
+                    void act(() =>
+                      api.inference.updateOpenAiSettings.mutate({
+                        corsOrigins: corsDraft
+                          .split('\n')
+                          .map((s) => s.trim())
+                          .filter(Boolean),
+                      }),
+                    )
+                  }
+                >
                   Save origins
                 </button>
               </label>
               {info.url && (
                 <div>
-                  <pre className="code" data-testid="api-server-curl">{curlExample(info.url, modelId ?? '<model id>', info.settings.apiKeySet ? '<key>' : null)}</pre>
-                  <CopyButton text={curlExample(info.url, modelId ?? '<model id>', info.settings.apiKeySet ? '<key>' : null)} label="Copy curl" testId="api-server-copy-curl" />
+                  <pre className="code" data-testid="api-server-curl">
+                    {curlExample(info.url, modelId ?? '<model id>', info.settings.apiKeySet ? '<key>' : null)}
+                  </pre>
+                  <CopyButton
+                    text={curlExample(info.url, modelId ?? '<model id>', info.settings.apiKeySet ? '<key>' : null)}
+                    label="Copy curl"
+                    testId="api-server-copy-curl"
+                  />
                 </div>
               )}
             </>

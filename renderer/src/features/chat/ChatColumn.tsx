@@ -42,7 +42,14 @@ export const ChatColumnView = memo(function ChatColumnView(props: ColumnProps) {
   const { index, spec, modelName, turns, messages, live, liveUserId, kept, lastRun, busy, onShow, onEdit, onRegenerate } = props;
   const lastTurn = turns.at(-1);
   return (
-    <section className="chat-column" data-testid="chat-column" data-model-id={spec.modelId} data-column={index} data-stream-chunks={lastRun?.columns[index]?.chunks ?? live?.chunks ?? ''} aria-label={`Column ${index + 1}: ${modelName}`}>
+    <section
+      className="chat-column"
+      data-testid="chat-column"
+      data-model-id={spec.modelId}
+      data-column={index}
+      data-stream-chunks={lastRun?.columns[index]?.chunks ?? live?.chunks ?? ''}
+      aria-label={`Column ${index + 1}: ${modelName}`}
+    >
       <ColumnHeader {...props} />
       <div className="chat-column-body">
         {turns.length === 0 && <p className="muted chat-column-empty">Replies from {modelName} appear here.</p>}
@@ -82,7 +89,17 @@ export const ChatColumnView = memo(function ChatColumnView(props: ColumnProps) {
   );
 });
 
-function NoReply({ outcome, busy, versions, onRetry }: { outcome: RunOutcome['columns'][number] | undefined; busy: boolean; versions: number; onRetry: (() => void) | null }) {
+function NoReply({
+  outcome,
+  busy,
+  versions,
+  onRetry,
+}: {
+  outcome: RunOutcome['columns'][number] | undefined;
+  busy: boolean;
+  versions: number;
+  onRetry: (() => void) | null;
+}) {
   return (
     <div className="chat-no-reply" data-testid="chat-no-reply">
       {outcome?.error ? (
@@ -90,7 +107,9 @@ function NoReply({ outcome, busy, versions, onRetry }: { outcome: RunOutcome['co
           {outcome.error}
         </p>
       ) : (
-        <p className="muted">{outcome?.state === 'stopped' ? 'Stopped before any text.' : versions > 0 ? 'No reply from this column in this branch.' : 'No reply.'}</p>
+        <p className="muted">
+          {outcome?.state === 'stopped' ? 'Stopped before any text.' : versions > 0 ? 'No reply from this column in this branch.' : 'No reply.'}
+        </p>
       )}
       {onRetry && (
         <button type="button" className="button button-small" disabled={busy} onClick={onRetry} data-testid="chat-retry">
@@ -123,7 +142,9 @@ function ColumnHeader({ index, spec, modelName, trainedContext, systemPrompt, pa
         {state === 'loading' && <ProgressBar fraction={loaded?.progress || null} label={`Loading ${modelName}`} showPercent />}
         {ready && loaded && (
           <span className="muted chat-load-facts">
-            {[loaded.backend, loaded.contextSize ? `ctx ${formatCount(loaded.contextSize)}` : null, loaded.rssBytes ? formatBytes(loaded.rssBytes) : null].filter(Boolean).join(' · ')}
+            {[loaded.backend, loaded.contextSize ? `ctx ${formatCount(loaded.contextSize)}` : null, loaded.rssBytes ? formatBytes(loaded.rssBytes) : null]
+              .filter(Boolean)
+              .join(' · ')}
           </span>
         )}
         {(state === 'unloaded' || state === 'failed') && (
@@ -142,8 +163,20 @@ function ColumnHeader({ index, spec, modelName, trainedContext, systemPrompt, pa
           {error}
         </p>
       )}
-      <div className="chat-context" data-testid="chat-context-usage" data-tokens={usage.tokens ?? ''} data-context={limit} data-counting={usage.counting} title="System prompt, this column’s history and the draft, in this model’s tokens (the chat template’s markers come on top)">
-        <ProgressBar fraction={Math.min(1, fraction)} role="meter" label={`Context used by ${modelName}`} tone={over ? 'danger' : fraction > 0.8 ? 'warning' : 'info'} />
+      <div
+        className="chat-context"
+        data-testid="chat-context-usage"
+        data-tokens={usage.tokens ?? ''}
+        data-context={limit}
+        data-counting={usage.counting}
+        title="System prompt, this column’s history and the draft, in this model’s tokens (the chat template’s markers come on top)"
+      >
+        <ProgressBar
+          fraction={Math.min(1, fraction)}
+          role="meter"
+          label={`Context used by ${modelName}`}
+          tone={over ? 'danger' : fraction > 0.8 ? 'warning' : 'info'}
+        />
         <span className={`chat-context-text${over ? ' chat-context-over' : ''}${usage.counting ? ' chat-context-counting' : ''}`}>
           {usage.tokens === null ? '—' : formatCount(usage.tokens)} / {formatCount(limit)} tokens
           {!ready && usage.tokens === null && <span className="muted"> (counted once loaded)</span>}

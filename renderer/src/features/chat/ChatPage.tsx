@@ -73,7 +73,10 @@ export function ChatPage() {
   const conversation = current?.conversation ?? null;
   const messages = useMemo(() => current?.messages ?? [], [current]);
   const liveRun = run && run.conversationId === conversation?.id ? run : null;
-  const path = useMemo(() => pathTo(messages, liveRun ? liveRun.userId : (conversation?.activeLeafId ?? null)), [messages, liveRun, conversation?.activeLeafId]);
+  const path = useMemo(
+    () => pathTo(messages, liveRun ? liveRun.userId : (conversation?.activeLeafId ?? null)),
+    [messages, liveRun, conversation?.activeLeafId],
+  );
   const turns = useMemo(() => turnsOf(path), [path]);
   const draft = conversation ? (drafts[conversation.id] ?? '') : '';
   const busy = run !== null || sending;
@@ -91,10 +94,13 @@ export function ChatPage() {
   };
 
   const onShow = useCallback((m: ConversationMessage) => void showVersion(m), [showVersion]);
-  const onEdit = useCallback((m: ConversationMessage, text: string) => {
-    stick.current = true;
-    return editUser(m, text);
-  }, [editUser]);
+  const onEdit = useCallback(
+    (m: ConversationMessage, text: string) => {
+      stick.current = true;
+      return editUser(m, text);
+    },
+    [editUser],
+  );
   const onRegenerate = useCallback((column: number, userId: string) => regenerate(column, userId), [regenerate]);
 
   // Keep the newest text in view while it streams, unless the reader scrolled up.
@@ -180,7 +186,16 @@ export function ChatPage() {
                   ))}
                 </div>
               </div>
-              <Composer draft={draft} onDraft={setDraft} onSend={() => void onSend()} onStop={stop} running={liveRun !== null} sending={sending} disabled={false} columns={conversation.columns.length} />
+              <Composer
+                draft={draft}
+                onDraft={setDraft}
+                onSend={() => void onSend()}
+                onStop={stop}
+                running={liveRun !== null}
+                sending={sending}
+                disabled={false}
+                columns={conversation.columns.length}
+              />
             </>
           ) : (
             <div className="chat-empty">
@@ -190,7 +205,9 @@ export function ChatPage() {
                 <p className="muted">Opening the conversation…</p>
               ) : (
                 <>
-                  <p className="page-summary">Chat with one model, or compare up to four side by side with the same prompt and seed, with speed and memory for every reply.</p>
+                  <p className="page-summary">
+                    Chat with one model, or compare up to four side by side with the same prompt and seed, with speed and memory for every reply.
+                  </p>
                   <button type="button" className="button button-primary" onClick={() => setCreating(true)} data-testid="chat-start">
                     New conversation
                   </button>

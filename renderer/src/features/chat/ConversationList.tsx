@@ -65,7 +65,13 @@ function ConversationItem({ conversation, nameOf }: { conversation: Conversation
   const models = conversation.columns.map((c) => nameOf(c.modelId)).join(' · ');
 
   return (
-    <li className="chat-item" aria-current={selected ? 'true' : undefined} data-testid="chat-conversation-item" data-id={conversation.id} data-selected={selected}>
+    <li
+      className="chat-item"
+      aria-current={selected ? 'true' : undefined}
+      data-testid="chat-conversation-item"
+      data-id={conversation.id}
+      data-selected={selected}
+    >
       {draft === null ? (
         <button type="button" className="chat-item-main" onClick={() => void select(conversation.id)} title={formatDateTime(conversation.updatedAt)}>
           <span className="chat-item-title" data-testid="chat-conversation-title">
@@ -107,10 +113,22 @@ function ConversationItem({ conversation, nameOf }: { conversation: Conversation
       )}
       {draft === null && !confirming && (
         <div className="chat-item-actions">
-          <button type="button" className="button button-ghost button-small" onClick={() => setDraft(conversation.title)} aria-label={`Rename ${conversation.title}`} data-testid="chat-rename">
+          <button
+            type="button"
+            className="button button-ghost button-small"
+            onClick={() => setDraft(conversation.title)}
+            aria-label={`Rename ${conversation.title}`}
+            data-testid="chat-rename"
+          >
             Rename
           </button>
-          <button type="button" className="button button-ghost button-small" onClick={() => setConfirming(true)} aria-label={`Delete ${conversation.title}`} data-testid="chat-delete">
+          <button
+            type="button"
+            className="button button-ghost button-small"
+            onClick={() => setConfirming(true)}
+            aria-label={`Delete ${conversation.title}`}
+            data-testid="chat-delete"
+          >
             Delete
           </button>
         </div>
@@ -123,14 +141,15 @@ function ConversationItem({ conversation, nameOf }: { conversation: Conversation
               type="button"
               className="button button-danger button-small"
               disabled={busy}
-              onClick={async () => {
+              onClick={() => {
                 setBusy(true);
-                const ok = await remove(conversation.id);
-                setBusy(false);
-                if (!ok) {
-                  setConfirming(false);
-                  setError('Could not delete it.');
-                }
+                void remove(conversation.id).then((ok) => {
+                  setBusy(false);
+                  if (!ok) {
+                    setConfirming(false);
+                    setError('Could not delete it.');
+                  }
+                });
               }}
               data-testid="chat-delete-confirm"
             >

@@ -79,7 +79,13 @@ export function ExportDataset({ conversation, nameOf, disabled }: ExportDatasetP
     >
       <div className="detail-header">
         <h3 id={`${ids}-title`}>Export to dataset</h3>
-        <button type="button" className="button button-ghost button-small" onClick={() => setOpen(false)} aria-label="Close the export form" data-testid="chat-export-close">
+        <button
+          type="button"
+          className="button button-ghost button-small"
+          onClick={() => setOpen(false)}
+          aria-label="Close the export form"
+          data-testid="chat-export-close"
+        >
           Close
         </button>
       </div>
@@ -103,7 +109,13 @@ export function ExportDataset({ conversation, nameOf, disabled }: ExportDatasetP
         {conversation.columns.length > 1 && (
           <div className="field">
             <label htmlFor={`${ids}-column`}>Assistant replies from</label>
-            <select id={`${ids}-column`} className="input select" value={column} onChange={(e) => setColumn(Number(e.target.value))} data-testid="chat-export-column">
+            <select
+              id={`${ids}-column`}
+              className="input select"
+              value={column}
+              onChange={(e) => setColumn(Number(e.target.value))}
+              data-testid="chat-export-column"
+            >
               {conversation.columns.map((c, i) => (
                 <option key={i} value={i}>
                   Column {i + 1}: {nameOf(c.modelId)}
@@ -120,16 +132,29 @@ export function ExportDataset({ conversation, nameOf, disabled }: ExportDatasetP
         </button>
       </div>
       {result && (
-        <div className="notice chat-export-result" role="status" data-testid="chat-export-result" data-path={result.path} data-rows={result.rows} data-written={result.report.written}>
+        <div
+          className="notice chat-export-result"
+          role="status"
+          data-testid="chat-export-result"
+          data-path={result.path}
+          data-rows={result.rows}
+          data-written={result.report.written}
+        >
           <span>
-            {result.report.written > 0 ? 'Wrote' : 'Nothing written to'} <span className="mono selectable">{result.path}</span> — {result.rows.toLocaleString('en-US')} row
+            {result.report.written > 0 ? 'Wrote' : 'Nothing written to'} <span className="mono selectable">{result.path}</span> —{' '}
+            {result.rows.toLocaleString('en-US')} row
             {result.rows === 1 ? '' : 's'} in the dataset.
           </span>
           <CopyButton text={result.path} label="Copy the path" />
         </div>
       )}
       {result && (result.report.fixed.length > 0 || result.report.skipped.length > 0) && (
-        <div className="notice chat-export-report" data-testid="chat-export-report" data-fixed={result.report.fixed.length} data-skipped={result.report.skipped.length}>
+        <div
+          className="notice chat-export-report"
+          data-testid="chat-export-report"
+          data-fixed={result.report.fixed.length}
+          data-skipped={result.report.skipped.length}
+        >
           <p>Checked against the OpenAI chat fine-tuning format:</p>
           <ul>
             {result.report.fixed.map((f, i) => (

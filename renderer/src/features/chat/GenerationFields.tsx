@@ -47,7 +47,12 @@ function JsonField<T>({ label, value, format, parse, onChange, placeholder, hint
         }}
         data-testid={testId}
       />
-      <span id={`${id}-hint`} className={parsed.ok ? 'muted chat-field-hint' : 'chat-field-error'} data-testid={parsed.ok ? undefined : `${testId}-error`} role={parsed.ok ? undefined : 'alert'}>
+      <span
+        id={`${id}-hint`}
+        className={parsed.ok ? 'muted chat-field-hint' : 'chat-field-error'}
+        data-testid={parsed.ok ? undefined : `${testId}-error`}
+        role={parsed.ok ? undefined : 'alert'}
+      >
         {parsed.ok ? hint : `${parsed.error} — not saved`}
       </span>
     </div>

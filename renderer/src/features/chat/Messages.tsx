@@ -21,13 +21,27 @@ export function VersionNav({ versions, currentId, onShow, disabled, what }: Vers
   const at = index < 0 ? versions.length - 1 : index;
   return (
     <span className="chat-versions" data-testid="chat-versions">
-      <button type="button" className="button button-ghost button-small" disabled={disabled || at === 0} onClick={() => onShow(versions[at - 1]!)} aria-label={`Previous ${what}`} data-testid="chat-version-prev">
+      <button
+        type="button"
+        className="button button-ghost button-small"
+        disabled={disabled || at === 0}
+        onClick={() => onShow(versions[at - 1]!)}
+        aria-label={`Previous ${what}`}
+        data-testid="chat-version-prev"
+      >
         ‹
       </button>
       <span className="chat-versions-count" aria-label={`${what} ${at + 1} of ${versions.length}`}>
         {at + 1}/{versions.length}
       </span>
-      <button type="button" className="button button-ghost button-small" disabled={disabled || at === versions.length - 1} onClick={() => onShow(versions[at + 1]!)} aria-label={`Next ${what}`} data-testid="chat-version-next">
+      <button
+        type="button"
+        className="button button-ghost button-small"
+        disabled={disabled || at === versions.length - 1}
+        onClick={() => onShow(versions[at + 1]!)}
+        aria-label={`Next ${what}`}
+        data-testid="chat-version-next"
+      >
         ›
       </button>
     </span>
@@ -54,13 +68,26 @@ export function UserMessage({ message, column, versions, busy, onShow, onEdit }:
     if (await onEdit(message, draft)) setDraft(null);
   };
   return (
-    <article className="chat-message chat-message-user" data-testid="chat-message" data-role="user" data-column={column} data-message-id={message.id} data-chars={message.content.length}>
+    <article
+      className="chat-message chat-message-user"
+      data-testid="chat-message"
+      data-role="user"
+      data-column={column}
+      data-message-id={message.id}
+      data-chars={message.content.length}
+    >
       <header className="chat-message-head">
         <span className="chat-role">You</span>
         <VersionNav versions={versions} currentId={message.id} onShow={onShow} disabled={busy} what="version of this message" />
         <span className="chat-message-actions">
           {draft === null && (
-            <button type="button" className="button button-ghost button-small" disabled={busy} onClick={() => setDraft(message.content)} data-testid="chat-edit">
+            <button
+              type="button"
+              className="button button-ghost button-small"
+              disabled={busy}
+              onClick={() => setDraft(message.content)}
+              data-testid="chat-edit"
+            >
               Edit
             </button>
           )}
@@ -206,7 +233,11 @@ export function Reply({ column, message, live, modelName, versions, currentVersi
           {modelName}
         </span>
         {!live && message?.status === 'interrupted' && (
-          <span className="badge badge-warning" title="The reply was cut off (stopped, the page closed or the engine stopped) and saved as far as it got" data-testid="chat-interrupted">
+          <span
+            className="badge badge-warning"
+            title="The reply was cut off (stopped, the page closed or the engine stopped) and saved as far as it got"
+            data-testid="chat-interrupted"
+          >
             interrupted
           </span>
         )}
@@ -229,7 +260,11 @@ export function Reply({ column, message, live, modelName, versions, currentVersi
       {live?.state === 'streaming' && !text && <p className="muted">Thinking…</p>}
       {text ? <Markdown text={text} /> : !live && <p className="muted">(empty reply)</p>}
       {live?.state === 'streaming' && text && <span className="chat-caret" aria-hidden="true" />}
-      {live?.error && <p className="error-note" role="alert" data-testid="chat-reply-error">{live.error}</p>}
+      {live?.error && (
+        <p className="error-note" role="alert" data-testid="chat-reply-error">
+          {live.error}
+        </p>
+      )}
       {metrics?.toolCalls && metrics.toolCalls.length > 0 && (
         <pre className="chat-tool-calls mono selectable" data-testid="chat-tool-calls">
           {metrics.toolCalls.map((c) => `${c.name}(${JSON.stringify(c.arguments)})`).join('\n')}

@@ -118,11 +118,27 @@ export function NewConversation({ onDone }: NewConversationProps) {
 
       <div className="field">
         <label htmlFor={`${ids}-name`}>Title</label>
-        <input id={`${ids}-name`} className="input" value={title} maxLength={200} placeholder={picked.length ? defaultTitle(picked, gguf) : 'New conversation'} onChange={(e) => setTitle(e.target.value)} data-testid="chat-new-title" />
+        <input
+          id={`${ids}-name`}
+          className="input"
+          value={title}
+          maxLength={200}
+          placeholder={picked.length ? defaultTitle(picked, gguf) : 'New conversation'}
+          onChange={(e) => setTitle(e.target.value)}
+          data-testid="chat-new-title"
+        />
       </div>
       <div className="field">
         <label htmlFor={`${ids}-system`}>System prompt</label>
-        <textarea id={`${ids}-system`} className="input textarea" rows={3} value={systemPrompt} onChange={(e) => setSystemPrompt(e.target.value)} placeholder="Optional: how the models should behave" data-testid="chat-new-system" />
+        <textarea
+          id={`${ids}-system`}
+          className="input textarea"
+          rows={3}
+          value={systemPrompt}
+          onChange={(e) => setSystemPrompt(e.target.value)}
+          placeholder="Optional: how the models should behave"
+          data-testid="chat-new-system"
+        />
       </div>
 
       <fieldset className="chat-fieldset">
@@ -137,8 +153,31 @@ export function NewConversation({ onDone }: NewConversationProps) {
       <fieldset className="chat-fieldset">
         <legend>Loading</legend>
         <div className="chat-params-grid">
-          <NumberField label="Context size" value={contextSize} min={32} max={1 << 20} step={1} integer optional placeholder="4096" hint="Capped at the model’s" onChange={setContextSize} testId="chat-new-context" />
-          <NumberField label="CPU threads" value={threads} min={0} max={256} step={1} integer optional placeholder="auto" onChange={setThreads} testId="chat-new-threads" />
+          <NumberField
+            label="Context size"
+            value={contextSize}
+            min={32}
+            max={1 << 20}
+            step={1}
+            integer
+            optional
+            placeholder="4096"
+            hint="Capped at the model’s"
+            onChange={setContextSize}
+            testId="chat-new-context"
+          />
+          <NumberField
+            label="CPU threads"
+            value={threads}
+            min={0}
+            max={256}
+            step={1}
+            integer
+            optional
+            placeholder="auto"
+            onChange={setThreads}
+            testId="chat-new-threads"
+          />
           <div className="field">
             <label htmlFor={`${ids}-gpu`}>GPU</label>
             <select id={`${ids}-gpu`} className="input select" value={gpu} onChange={(e) => setGpu(e.target.value as GpuChoice)} data-testid="chat-new-gpu">

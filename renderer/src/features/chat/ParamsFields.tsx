@@ -135,12 +135,70 @@ export function ParamsFields({ params, onChange, testPrefix, disabled }: ParamsF
         ))}
       </div>
       <div className="chat-params-grid">
-        <NumberField label="Temperature" value={params.temperature} min={0} max={5} step={0.05} disabled={disabled} onChange={(v) => set('temperature', v ?? 0)} testId={`${testPrefix}-temperature`} />
-        <NumberField label="Top-k" value={params.topK} min={0} max={1000} step={1} integer disabled={disabled} hint="0: off" onChange={(v) => set('topK', v ?? 0)} testId={`${testPrefix}-top-k`} />
-        <NumberField label="Top-p" value={params.topP} min={0} max={1} step={0.01} disabled={disabled} onChange={(v) => set('topP', v ?? 1)} testId={`${testPrefix}-top-p`} />
-        <NumberField label="Min-p" value={params.minP} min={0} max={1} step={0.01} disabled={disabled} onChange={(v) => set('minP', v ?? 0)} testId={`${testPrefix}-min-p`} />
-        <NumberField label="Repeat penalty" value={params.repeatPenalty} min={0} max={5} step={0.05} disabled={disabled} hint="1: off" onChange={(v) => set('repeatPenalty', v ?? 1)} testId={`${testPrefix}-repeat-penalty`} />
-        <NumberField label="Max tokens" value={params.maxTokens} min={1} max={1 << 20} step={1} integer disabled={disabled} onChange={(v) => set('maxTokens', v ?? 1)} testId={`${testPrefix}-max-tokens`} />
+        <NumberField
+          label="Temperature"
+          value={params.temperature}
+          min={0}
+          max={5}
+          step={0.05}
+          disabled={disabled}
+          onChange={(v) => set('temperature', v ?? 0)}
+          testId={`${testPrefix}-temperature`}
+        />
+        <NumberField
+          label="Top-k"
+          value={params.topK}
+          min={0}
+          max={1000}
+          step={1}
+          integer
+          disabled={disabled}
+          hint="0: off"
+          onChange={(v) => set('topK', v ?? 0)}
+          testId={`${testPrefix}-top-k`}
+        />
+        <NumberField
+          label="Top-p"
+          value={params.topP}
+          min={0}
+          max={1}
+          step={0.01}
+          disabled={disabled}
+          onChange={(v) => set('topP', v ?? 1)}
+          testId={`${testPrefix}-top-p`}
+        />
+        <NumberField
+          label="Min-p"
+          value={params.minP}
+          min={0}
+          max={1}
+          step={0.01}
+          disabled={disabled}
+          onChange={(v) => set('minP', v ?? 0)}
+          testId={`${testPrefix}-min-p`}
+        />
+        <NumberField
+          label="Repeat penalty"
+          value={params.repeatPenalty}
+          min={0}
+          max={5}
+          step={0.05}
+          disabled={disabled}
+          hint="1: off"
+          onChange={(v) => set('repeatPenalty', v ?? 1)}
+          testId={`${testPrefix}-repeat-penalty`}
+        />
+        <NumberField
+          label="Max tokens"
+          value={params.maxTokens}
+          min={1}
+          max={1 << 20}
+          step={1}
+          integer
+          disabled={disabled}
+          onChange={(v) => set('maxTokens', v ?? 1)}
+          testId={`${testPrefix}-max-tokens`}
+        />
         <NumberField
           label="Seed"
           value={params.seed}

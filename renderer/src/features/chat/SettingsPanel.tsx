@@ -40,8 +40,18 @@ export function SettingsPanel({ conversation, nameOf, disabled }: SettingsPanelP
           data-testid="chat-system-prompt"
         />
       </div>
-      <label className="chat-switch" title="Every column samples with the same seed, so the differences come from the models. Without a seed set below, a random one is drawn per send.">
-        <input type="checkbox" role="switch" checked={conversation.sameSeed} disabled={disabled} onChange={(e) => updateSettings({ sameSeed: e.target.checked })} data-testid="chat-same-seed" />
+      <label
+        className="chat-switch"
+        title="Every column samples with the same seed, so the differences come from the models. Without a seed set below, a random one is drawn per send."
+      >
+        <input
+          type="checkbox"
+          role="switch"
+          checked={conversation.sameSeed}
+          disabled={disabled}
+          onChange={(e) => updateSettings({ sameSeed: e.target.checked })}
+          data-testid="chat-same-seed"
+        />
         Same seed in every column
       </label>
       <ParamsFields params={conversation.params} disabled={disabled} onChange={(params) => updateSettings({ params })} testPrefix="chat-param" />

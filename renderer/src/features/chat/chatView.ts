@@ -35,9 +35,19 @@ export interface Preset {
 }
 
 export const PRESETS: readonly Preset[] = [
-  { id: 'precise', label: 'Precise', hint: 'Low temperature: focused, repeatable answers', params: { temperature: 0.2, topK: 20, topP: 0.9, minP: 0.05, repeatPenalty: 1.1 } },
+  {
+    id: 'precise',
+    label: 'Precise',
+    hint: 'Low temperature: focused, repeatable answers',
+    params: { temperature: 0.2, topK: 20, topP: 0.9, minP: 0.05, repeatPenalty: 1.1 },
+  },
   { id: 'balanced', label: 'Balanced', hint: 'The defaults', params: { temperature: 0.7, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1.1 } },
-  { id: 'creative', label: 'Creative', hint: 'High temperature, wider sampling: varied answers', params: { temperature: 1.1, topK: 100, topP: 0.98, minP: 0.02, repeatPenalty: 1.05 } },
+  {
+    id: 'creative',
+    label: 'Creative',
+    hint: 'High temperature, wider sampling: varied answers',
+    params: { temperature: 1.1, topK: 100, topP: 0.98, minP: 0.02, repeatPenalty: 1.05 },
+  },
 ];
 
 /** The preset whose knobs all equal these params, if any. */
@@ -58,7 +68,7 @@ export function applyPreset(params: SamplingParams, id: Preset['id']): SamplingP
 export type SavedMetrics = Partial<GenerationMetrics> & { seed?: number; finishReason?: string; toolCalls?: ToolCall[] };
 
 export function savedMetrics(message: ConversationMessage): SavedMetrics | null {
-  return message.metrics as SavedMetrics | null;
+  return message.metrics;
 }
 
 /** The messages from the root to `leafId`, root first. */

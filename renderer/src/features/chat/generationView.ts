@@ -28,7 +28,8 @@ export const NAMED_TEMPLATES: readonly { id: string; label: string; template: st
   },
 ];
 
-export type TemplateChoice = 'model' | 'custom' | string;
+/** 'model', 'custom', or the name of a built-in template. */
+export type TemplateChoice = string;
 
 export function templateChoice(template: string | undefined): TemplateChoice {
   if (!template) return 'model';
@@ -46,7 +47,8 @@ export function parseJsonSchema(text: string): Parsed<Record<string, unknown> | 
   } catch (e) {
     return { ok: false, error: `JSON schema: not valid JSON (${(e as Error).message})` };
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, error: 'JSON schema: must be a JSON object, like {"type":"object","properties":{…}}' };
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, error: 'JSON schema: must be a JSON object, like {"type":"object","properties":{…}}' };
   return { ok: true, value: value as Record<string, unknown> };
 }
 
@@ -77,15 +79,26 @@ export function parseTools(text: string): Parsed<FunctionTool[] | undefined> {
     if (names.has(name)) return { ok: false, error: `${at}: the name "${name}" is used twice` };
     names.add(name);
     if (description !== undefined && typeof description !== 'string') return { ok: false, error: `${at}: function.description must be a string` };
-    if (parameters !== undefined && (!parameters || typeof parameters !== 'object' || Array.isArray(parameters))) return { ok: false, error: `${at}: function.parameters must be a JSON schema object` };
+    if (parameters !== undefined && (!parameters || typeof parameters !== 'object' || Array.isArray(parameters)))
+      return { ok: false, error: `${at}: function.parameters must be a JSON schema object` };
     if (Object.keys(extra).length) return { ok: false, error: `${at}: unknown field "function.${Object.keys(extra)[0]}"` };
-    out.push({ name, ...(description === undefined ? {} : { description }), ...(parameters === undefined ? {} : { parameters: parameters as Record<string, unknown> }) });
+    out.push({
+      name,
+      ...(description === undefined ? {} : { description }),
+      ...(parameters === undefined ? {} : { parameters: parameters as Record<string, unknown> }),
+    });
   }
   return { ok: true, value: out.length ? out : undefined };
 }
 
 export function formatTools(tools: FunctionTool[] | undefined): string {
-  return tools?.length ? JSON.stringify(tools.map((f) => ({ type: 'function', function: f })), null, 2) : '';
+  return tools?.length
+    ? JSON.stringify(
+        tools.map((f) => ({ type: 'function', function: f })),
+        null,
+        2,
+      )
+    : '';
 }
 
 export function formatSchema(schema: Record<string, unknown> | undefined): string {
@@ -93,7 +106,11 @@ export function formatSchema(schema: Record<string, unknown> | undefined): strin
 }
 
 /** params with `key` set, or removed when undefined (a saved params object has no undefined fields). */
-export function withParam<K extends 'chatTemplate' | 'jsonSchema' | 'tools'>(params: ConversationParams, key: K, value: ConversationParams[K]): ConversationParams {
+export function withParam<K extends 'chatTemplate' | 'jsonSchema' | 'tools'>(
+  params: ConversationParams,
+  key: K,
+  value: ConversationParams[K],
+): ConversationParams {
   const { [key]: _old, ...rest } = params;
   return (value === undefined ? rest : { ...rest, [key]: value }) as ConversationParams;
 }

@@ -19,9 +19,15 @@ export function DisksSection({ disks }: DisksSectionProps) {
             <tr>
               <th scope="col">Mount</th>
               <th scope="col">File system</th>
-              <th scope="col" className="num">Size</th>
-              <th scope="col" className="num">Free</th>
-              <th scope="col" className="col-usage">Usage</th>
+              <th scope="col" className="num">
+                Size
+              </th>
+              <th scope="col" className="num">
+                Free
+              </th>
+              <th scope="col" className="col-usage">
+                Usage
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -14,7 +14,9 @@ export function GpuTable({ gpus, empty }: GpuTableProps) {
         <tr>
           <th scope="col">GPU</th>
           <th scope="col">Vendor</th>
-          <th scope="col" className="num">VRAM</th>
+          <th scope="col" className="num">
+            VRAM
+          </th>
         </tr>
       </thead>
       <tbody>

@@ -36,8 +36,7 @@ function Report({ latest }: { latest: LatestReport }) {
   return (
     <div className="report" data-testid="hardware-report">
       <p className="muted report-meta">
-        Report from {formatDateTime(report.createdAt)} ·{' '}
-        <a href={routeHash({ page: 'jobs', jobId: latest.jobId })}>job {latest.jobId}</a>
+        Report from {formatDateTime(report.createdAt)} · <a href={routeHash({ page: 'jobs', jobId: latest.jobId })}>job {latest.jobId}</a>
       </p>
       <div className="report-grid">
         <OsSection os={report.os} runtime={report.runtime} />

@@ -1,9 +1,8 @@
 import type { Job } from '../../api/types';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import { useHardware } from '../../state/hardware';
 import { routeHash } from '../../state/navigation';
-import { JobStateBadge } from '../jobs/JobStateBadge';
-import { displayFraction, progressTone } from '../jobs/jobView';
+import { useJobActions } from '../jobs/useJobActions';
 
 interface ReportRunnerProps {
   /** The system-report job under way or just finished, if any. */
@@ -21,27 +20,20 @@ export function ReportRunner({ job }: ReportRunnerProps) {
 
   return (
     <div className="report-runner">
-      <button
-        type="button"
-        className="button button-primary"
-        disabled={busy}
-        onClick={() => void runReport()}
-        data-testid="run-system-report"
-      >
+      <button type="button" className="button button-primary" disabled={busy} onClick={() => void runReport()} data-testid="run-system-report">
         {busy ? 'Running system report…' : 'Run system report'}
       </button>
-      {job && (
-        <div className="report-job" data-testid="hardware-progress" data-state={job.state} data-job-id={job.id}>
-          <JobStateBadge state={job.state} />
-          <ProgressBar fraction={displayFraction(job)} label="System report progress" tone={progressTone(job)} showPercent />
-          {job.progress.message && (
-            <span className="ellipsis muted" title={job.progress.message}>
-              {job.progress.message}
-            </span>
-          )}
-          <a href={routeHash({ page: 'jobs', jobId: job.id })}>Open job</a>
-        </div>
-      )}
+      {job && <ReportJob job={job} />}
     </div>
+  );
+}
+
+/** The report job, which can be cancelled here; a new report is the button's to start, not a retry's. */
+function ReportJob({ job }: { job: Job }) {
+  const { onCancel, busy, actionError } = useJobActions(job);
+  return (
+    <JobProgress job={job} compact testId="hardware-progress" testIdPrefix="hardware-job" onCancel={onCancel} busy={busy} actionError={actionError}>
+      <a href={routeHash({ page: 'jobs', jobId: job.id })}>Open job</a>
+    </JobProgress>
   );
 }

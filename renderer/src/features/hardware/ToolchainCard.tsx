@@ -5,13 +5,12 @@ import { Badge, type Tone } from '../../components/Badge';
 import { Chip } from '../../components/Chip';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Facts, type Fact } from '../../components/Facts';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import { formatBytes, formatDateTime, formatDuration } from '../../lib/format';
 import { useJobs } from '../../state/jobs';
 import { routeHash } from '../../state/navigation';
 import { isFinalJob, useToolchain } from '../../state/toolchain';
-import { JobStateBadge } from '../jobs/JobStateBadge';
-import { displayFraction, progressTone } from '../jobs/jobView';
+import { useJobActions } from '../jobs/useJobActions';
 import { CopyButton } from '../library/CopyButton';
 
 const STATE_TONES: Record<ToolchainComponentStatus['state'], Tone> = {
@@ -113,17 +112,20 @@ function Items({ status }: { status: ToolchainComponentStatus }) {
 }
 
 function InstallProgress({ job, title, component }: { job: Job; title: string; component: ToolchainComponent }) {
+  const { onCancel, busy, actionError } = useJobActions(job);
   return (
-    <div className="report-job" data-testid={`toolchain-${component}-progress`} data-state={job.state} data-job-id={job.id} data-fraction={job.progress.fraction ?? ''}>
-      <JobStateBadge state={job.state} />
-      <ProgressBar fraction={displayFraction(job)} label={`${title}: install progress`} tone={progressTone(job)} showPercent />
-      {job.progress.message && (
-        <span className="ellipsis muted" title={job.progress.message}>
-          {job.progress.message}
-        </span>
-      )}
+    <JobProgress
+      job={job}
+      title={`Install ${title}`}
+      compact
+      testId={`toolchain-${component}-progress`}
+      testIdPrefix={`toolchain-${component}-job`}
+      onCancel={onCancel}
+      busy={busy}
+      actionError={actionError}
+    >
       <a href={routeHash({ page: 'jobs', jobId: job.id })}>Open job</a>
-    </div>
+    </JobProgress>
   );
 }
 

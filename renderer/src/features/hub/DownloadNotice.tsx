@@ -28,7 +28,13 @@ export function DownloadNotice() {
     );
   }
   const text =
-    job.state === 'succeeded' ? `Downloaded ${last.what}: it is in My models.` : job.state === 'cancelled' ? `The download of ${last.what} was cancelled.` : job.state === 'paused' ? `The download of ${last.what} is paused.` : `Downloading ${last.what}.`;
+    job.state === 'succeeded'
+      ? `Downloaded ${last.what}: it is in My models.`
+      : job.state === 'cancelled'
+        ? `The download of ${last.what} was cancelled.`
+        : job.state === 'paused'
+          ? `The download of ${last.what} is paused.`
+          : `Downloading ${last.what}.`;
   return (
     <p className="notice" role="status" data-testid="hub-download-started" data-job-id={job.id} data-state={job.state}>
       {text} {watch}

@@ -17,7 +17,9 @@ export function HubFiles({ files }: HubFilesProps) {
           <thead>
             <tr>
               <th scope="col">Path</th>
-              <th scope="col" className="num">Size</th>
+              <th scope="col" className="num">
+                Size
+              </th>
               <th scope="col">LFS sha256</th>
             </tr>
           </thead>

@@ -21,7 +21,11 @@ export function HubModelDetail({ repo, onClose }: HubModelDetailProps) {
       <header className="detail-header">
         <div className="detail-title">
           <h2 className="mono">{repo}</h2>
-          {details.status === 'ready' && <span className="mono muted selectable" title="Commit">{details.value.sha}</span>}
+          {details.status === 'ready' && (
+            <span className="mono muted selectable" title="Commit">
+              {details.value.sha}
+            </span>
+          )}
         </div>
         <button type="button" className="button button-ghost" onClick={onClose} aria-label="Close Hub model details">
           ✕
@@ -33,8 +37,8 @@ export function HubModelDetail({ repo, onClose }: HubModelDetailProps) {
         <>
           {details.value.gated && (
             <p className="notice notice-warning" data-testid="hub-gated">
-              This model is gated ({details.value.gated === 'manual' ? 'the authors approve each request' : 'access is granted on request'}): accept its
-              licence on the Hub, then add a Hub token below the catalog to download it.
+              This model is gated ({details.value.gated === 'manual' ? 'the authors approve each request' : 'access is granted on request'}): accept its licence
+              on the Hub, then add a Hub token below the catalog to download it.
             </p>
           )}
           <Facts

@@ -27,10 +27,18 @@ export function HubResults() {
         <thead>
           <tr>
             <th scope="col">Model</th>
-            <th scope="col" className="num">Downloads</th>
-            <th scope="col" className="num">Likes</th>
-            <th scope="col" className="num">Params</th>
-            <th scope="col" className="col-updated">Updated</th>
+            <th scope="col" className="num">
+              Downloads
+            </th>
+            <th scope="col" className="num">
+              Likes
+            </th>
+            <th scope="col" className="num">
+              Params
+            </th>
+            <th scope="col" className="col-updated">
+              Updated
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -43,10 +51,14 @@ export function HubResults() {
               data-testid={`hub-result-${repoKey(m.id)}`}
             >
               <td className="truncate">
-                <button type="button" className="link-button mono" onClick={(e) => {
+                <button
+                  type="button"
+                  className="link-button mono"
+                  onClick={(e) => {
                     e.stopPropagation();
                     void open(m.id);
-                  }}>
+                  }}
+                >
                   {m.id}
                 </button>{' '}
                 {m.gated && (

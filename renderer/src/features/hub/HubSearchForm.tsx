@@ -55,7 +55,13 @@ export function HubSearchForm() {
           </option>
         ))}
       </select>
-      <select className="input select" aria-label="Parameter count" value={form.params} onChange={(e) => change({ params: e.target.value })} data-testid="hub-params">
+      <select
+        className="input select"
+        aria-label="Parameter count"
+        value={form.params}
+        onChange={(e) => change({ params: e.target.value })}
+        data-testid="hub-params"
+      >
         {Object.entries(PARAM_BANDS).map(([key, band]) => (
           <option key={key} value={key}>
             {band.label}

@@ -21,7 +21,9 @@ export function HubVariants({ repo, details }: HubVariantsProps) {
             <tr>
               <th scope="col">Variant</th>
               <th scope="col">Format</th>
-              <th scope="col" className="num">Size</th>
+              <th scope="col" className="num">
+                Size
+              </th>
               <th scope="col">
                 <span className="visually-hidden">Download</span>
               </th>

@@ -72,7 +72,7 @@ function buildComponents(codeBlock?: CodeBlockRenderer): Components {
     pre({ node, children }) {
       const pre = <pre className="code-block">{children}</pre>;
       if (!codeBlock) return pre;
-      return codeBlock(textOf(node as HastLike | undefined).replace(/\n$/, ''), pre);
+      return codeBlock(textOf(node).replace(/\n$/, ''), pre);
     },
     table({ children }) {
       return (

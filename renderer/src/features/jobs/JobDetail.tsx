@@ -91,13 +91,7 @@ export function JobDetail({ jobId, onClose }: JobDetailProps) {
             <JobActions job={job} />
           </div>
           <div className="detail-progress">
-            <ProgressBar
-              fraction={displayFraction(job)}
-              label="Job progress"
-              tone={progressTone(job)}
-              testId="job-progress"
-              showPercent
-            />
+            <ProgressBar fraction={displayFraction(job)} label="Job progress" tone={progressTone(job)} testId="job-progress" showPercent />
             <p className="progress-message" data-testid="job-progress-message">
               {job.progress.message}
             </p>

@@ -30,15 +30,7 @@ export function JobLog({ jobId }: JobLogProps) {
   return (
     <>
       {log?.error && <ErrorNote message={`Could not load the log: ${log.error}`} />}
-      <pre
-        ref={box}
-        className="code-block log"
-        data-testid="job-log"
-        aria-label="Job log"
-        aria-busy={loading}
-        tabIndex={0}
-        onScroll={onScroll}
-      >
+      <pre ref={box} className="code-block log" data-testid="job-log" aria-label="Job log" aria-busy={loading} tabIndex={0} onScroll={onScroll}>
         {lines && lines.length > 0 ? lines.join('\n') : <span className="muted">{loading ? 'Loading log…' : 'No output yet.'}</span>}
       </pre>
     </>

@@ -1,10 +1,11 @@
-import { useRef, type KeyboardEvent } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import type { Job } from '../../api/types';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { ProgressBar } from '../../components/ProgressBar';
 import { formatDateTime, formatDuration, formatTimestamp } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
-import { displayFraction, jobDuration, listMessage, progressTone } from './jobView';
 import { JobStateBadge } from './JobStateBadge';
+import { displayFraction, JOB_STATES, jobDuration, listMessage, progressTone } from './jobView';
 
 interface JobTableProps {
   jobs: readonly Job[];
@@ -12,92 +13,80 @@ interface JobTableProps {
   /** `viaKeyboard` selections replace the history entry instead of adding one per arrow press. */
   onSelect: (id: string, viaKeyboard: boolean) => void;
   onClear: () => void;
+  /** Shown in the table when there are no jobs. */
+  empty?: ReactNode;
+}
+
+const jobId = (job: Job): string => job.id;
+const rowAttributes = (job: Job) => ({ 'data-testid': `job-row-${job.id}`, 'data-state': job.state });
+/** States sort in lifecycle order (queued, running, paused, then the finished ones). */
+const stateRank = (job: Job): number => JOB_STATES.indexOf(job.state);
+
+function columns(now: number): DataColumn<Job>[] {
+  return [
+    { id: 'kind', header: 'Kind', value: (j) => j.kind, cellProps: () => ({ className: 'mono' }) },
+    { id: 'state', header: 'State', value: stateRank, cell: (j) => <JobStateBadge state={j.state} /> },
+    {
+      id: 'progress',
+      header: 'Progress',
+      className: 'col-progress',
+      value: (j) => displayFraction(j),
+      cell: (j) => <ProgressBar fraction={displayFraction(j)} label={`Progress of ${j.kind}`} tone={progressTone(j)} showPercent />,
+    },
+    {
+      id: 'message',
+      header: 'Message',
+      className: 'truncate col-message',
+      cell: listMessage,
+      cellProps: (j) => {
+        const failed = j.state === 'failed' && !!j.error;
+        return { className: failed ? 'job-error-line' : undefined, title: failed ? j.error! : j.progress.message, 'data-testid': 'job-message' };
+      },
+    },
+    {
+      id: 'created',
+      header: 'Created',
+      numeric: true,
+      value: (j) => j.createdAt,
+      cell: (j) => formatTimestamp(j.createdAt, now),
+      cellProps: (j) => ({ title: formatDateTime(j.createdAt) }),
+    },
+    {
+      id: 'started',
+      header: 'Started',
+      numeric: true,
+      className: 'col-started',
+      value: (j) => j.startedAt,
+      cell: (j) => formatTimestamp(j.startedAt, now),
+      cellProps: (j) => ({ title: j.startedAt === null ? undefined : formatDateTime(j.startedAt) }),
+    },
+    { id: 'duration', header: 'Duration', numeric: true, value: (j) => jobDuration(j, now), cell: (j) => formatDuration(jobDuration(j, now)) },
+  ];
 }
 
 /**
- * Jobs, one row each. One row is in the tab order (the selected one, else the first); arrow keys,
- * Home and End move the selection, Enter or Space selects the focused row, Escape clears it.
+ * Jobs, one row each, sortable by any column but the message (unsorted: newest first). Arrow keys, Home and End
+ * move the selection, Enter or Space selects the focused row, Escape clears it.
  */
-export function JobTable({ jobs, selectedId, onSelect, onClear }: JobTableProps) {
-  const rows = useRef(new Map<string, HTMLTableRowElement>());
+export function JobTable({ jobs, selectedId, onSelect, onClear, empty }: JobTableProps) {
   const now = useNow(jobs.some((j) => j.state === 'running'));
-  const focusableId = jobs.some((j) => j.id === selectedId) ? selectedId : (jobs[0]?.id ?? null);
-
-  const move = (from: string, key: string): string | undefined => {
-    const index = jobs.findIndex((j) => j.id === from);
-    const target = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: jobs.length - 1 }[key];
-    return target === undefined ? undefined : jobs[Math.min(Math.max(target, 0), jobs.length - 1)]?.id;
-  };
-
-  const onKeyDown = (event: KeyboardEvent<HTMLTableRowElement>, id: string): void => {
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      onSelect(id, false);
-      return;
-    }
-    if (event.key === 'Escape') {
-      onClear();
-      return;
-    }
-    const next = move(id, event.key);
-    if (next === undefined) return;
-    event.preventDefault();
-    onSelect(next, true);
-    rows.current.get(next)?.focus();
-  };
-
+  const cols = useMemo(() => columns(now), [now]);
   return (
-    <table className="table jobs-table" role="grid" aria-label="Jobs" aria-readonly="true" data-testid="job-table">
-      <thead>
-        <tr>
-          <th scope="col">Kind</th>
-          <th scope="col">State</th>
-          <th scope="col" className="col-progress">Progress</th>
-          <th scope="col" className="col-message">Message</th>
-          <th scope="col">Created</th>
-          <th scope="col" className="col-started">Started</th>
-          <th scope="col" className="num">Duration</th>
-        </tr>
-      </thead>
-      <tbody>
-        {jobs.map((job) => (
-          <tr
-            key={job.id}
-            ref={(el) => {
-              if (el) rows.current.set(job.id, el);
-              else rows.current.delete(job.id);
-            }}
-            className="row-selectable"
-            tabIndex={job.id === focusableId ? 0 : -1}
-            aria-selected={job.id === selectedId}
-            data-testid={`job-row-${job.id}`}
-            data-state={job.state}
-            onClick={() => onSelect(job.id, false)}
-            onKeyDown={(e) => onKeyDown(e, job.id)}
-          >
-            <td className="mono">{job.kind}</td>
-            <td>
-              <JobStateBadge state={job.state} />
-            </td>
-            <td className="col-progress">
-              <ProgressBar
-                fraction={displayFraction(job)}
-                label={`Progress of ${job.kind}`}
-                tone={progressTone(job)}
-                showPercent
-              />
-            </td>
-            <td className={`truncate col-message${job.state === 'failed' && job.error ? ' job-error-line' : ''}`} title={job.state === 'failed' && job.error ? job.error : job.progress.message} data-testid="job-message">
-              {listMessage(job)}
-            </td>
-            <td title={formatDateTime(job.createdAt)}>{formatTimestamp(job.createdAt, now)}</td>
-            <td className="col-started" title={job.startedAt === null ? undefined : formatDateTime(job.startedAt)}>
-              {formatTimestamp(job.startedAt, now)}
-            </td>
-            <td className="num">{formatDuration(jobDuration(job, now))}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      rows={jobs}
+      columns={cols}
+      getRowId={jobId}
+      label="Jobs"
+      className="jobs-table"
+      testId="job-table"
+      sortTestIdPrefix="jobs-sort"
+      selectedId={selectedId}
+      onRowActivate={(job) => onSelect(job.id, false)}
+      onRowFocus={(job) => onSelect(job.id, true)}
+      onEscape={onClear}
+      rowAttributes={rowAttributes}
+      empty={empty}
+      fill
+    />
   );
 }

@@ -33,14 +33,7 @@ export function JobsPage() {
           <h1 id="title-jobs">Jobs</h1>
           <div className="segmented" role="group" aria-label="Filter by state">
             {FILTERS.map((f) => (
-              <button
-                key={f}
-                type="button"
-                className="segment"
-                aria-pressed={filter === f}
-                onClick={() => setFilter(f)}
-                data-testid={`job-filter-${f}`}
-              >
+              <button key={f} type="button" className="segment" aria-pressed={filter === f} onClick={() => setFilter(f)} data-testid={`job-filter-${f}`}>
                 {f} <span className="segment-count">{counts.get(f) ?? 0}</span>
               </button>
             ))}
@@ -48,20 +41,18 @@ export function JobsPage() {
         </header>
         {listError && <ErrorNote message={listError} testId="jobs-error" />}
         {!loaded && <p className="muted">Loading jobs…</p>}
-        {loaded && shown.length === 0 && (
-          <p className="muted empty" data-testid="jobs-empty">
-            {filter === 'all' ? 'No jobs yet. Long-running work (reports, downloads, quantization…) shows up here.' : `No ${filter} jobs.`}
-          </p>
-        )}
-        {shown.length > 0 && (
-          <div className="table-scroll">
-            <JobTable
-              jobs={shown}
-              selectedId={selectedId}
-              onSelect={(id, viaKeyboard) => navigate('jobs', id, { replace: viaKeyboard })}
-              onClear={() => navigate('jobs')}
-            />
-          </div>
+        {loaded && (
+          <JobTable
+            jobs={shown}
+            selectedId={selectedId}
+            onSelect={(id, viaKeyboard) => navigate('jobs', id, { replace: viaKeyboard })}
+            onClear={() => navigate('jobs')}
+            empty={
+              <p className="muted empty" data-testid="jobs-empty">
+                {filter === 'all' ? 'No jobs yet. Long-running work (reports, downloads, quantization…) shows up here.' : `No ${filter} jobs.`}
+              </p>
+            }
+          />
         )}
       </div>
       {selectedId && <JobDetail key={selectedId} jobId={selectedId} onClose={() => navigate('jobs')} />}

@@ -1,11 +1,8 @@
 import type { Job } from '../../api/types';
-import { ProgressBar } from '../../components/ProgressBar';
-import { formatDateTime, formatTimestamp } from '../../lib/format';
+import { JobProgress } from '../../components/JobProgress';
 import { useModels } from '../../state/models';
 import { routeHash } from '../../state/navigation';
-import { JobActions } from '../jobs/JobActions';
-import { JobStateBadge } from '../jobs/JobStateBadge';
-import { displayFraction, progressTone } from '../jobs/jobView';
+import { useJobActions } from '../jobs/useJobActions';
 import { describeDownload } from './downloadView';
 import { splitError } from './modelView';
 
@@ -13,9 +10,12 @@ interface DownloadRowProps {
   job: Job;
 }
 
-/** One download: what, how far (bytes, speed, ETA as the engine words them), and what can be done with it. */
+const stayHere = (): void => undefined;
+
+/** One download: what, how far (bytes and speed as the engine words them, time left), and what can be done with it. */
 export function DownloadRow({ job }: DownloadRowProps) {
   const openJobModel = useModels((s) => s.openJobModel);
+  const actions = useJobActions(job, stayHere);
   const { repo, files } = describeDownload(job);
   const what = files.length === 0 ? 'whole repository' : files.length === 1 ? files[0]! : `${files.length} files`;
 
@@ -27,31 +27,7 @@ export function DownloadRow({ job }: DownloadRowProps) {
       data-fraction={job.progress.fraction ?? ''}
       aria-label={`Download of ${repo}, ${job.state}`}
     >
-      <div className="download-head">
-        <div className="download-title">
-          <span className="mono download-repo">{repo}</span>
-          <span className="muted ellipsis" title={files.join('\n')}>
-            {what}
-          </span>
-        </div>
-        <JobStateBadge state={job.state} />
-      </div>
-      <ProgressBar fraction={displayFraction(job)} label={`Download of ${repo}`} tone={progressTone(job)} showPercent />
-      <div className="download-foot">
-        <span className="progress-message" data-testid="download-message">
-          {job.progress.message}
-        </span>
-        <span className="muted" title={formatDateTime(job.createdAt)}>
-          {formatTimestamp(job.createdAt)}
-        </span>
-      </div>
-      {job.error && (
-        <p className="error-note" data-testid="download-error" title={job.error}>
-          {splitError(job.error).headline}
-        </p>
-      )}
-      <div className="download-actions">
-        <JobActions job={job} testIdPrefix="download" onRetried={() => undefined} />
+      <JobProgress job={job} title={repo} detail={<span title={files.join('\n')}>{what}</span>} testIdPrefix="download" {...actions}>
         <span className="download-links">
           {job.state === 'succeeded' && (
             <button type="button" className="link-button" onClick={() => void openJobModel(job.id)} data-testid="download-show-in-library">
@@ -60,7 +36,12 @@ export function DownloadRow({ job }: DownloadRowProps) {
           )}
           <a href={routeHash({ page: 'jobs', jobId: job.id })}>Open job</a>
         </span>
-      </div>
+      </JobProgress>
+      {job.error && (
+        <p className="error-note" data-testid="download-error" title={job.error}>
+          {splitError(job.error).headline}
+        </p>
+      )}
     </li>
   );
 }

@@ -75,7 +75,14 @@ export function ImportForm({ onClose }: ImportFormProps) {
       <fieldset className="field radio-group">
         <legend>How</legend>
         <label>
-          <input type="radio" name="import-mode" value="reference" checked={mode === 'reference'} onChange={() => setMode('reference')} data-testid="import-mode-reference" />
+          <input
+            type="radio"
+            name="import-mode"
+            value="reference"
+            checked={mode === 'reference'}
+            onChange={() => setMode('reference')}
+            data-testid="import-mode-reference"
+          />
           Use in place <span className="muted">— the files stay where they are and are never deleted by Whittle</span>
         </label>
         <label>

@@ -1,8 +1,6 @@
 import type { Job } from '../../api/types';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import { routeHash } from '../../state/navigation';
-import { JobStateBadge } from '../jobs/JobStateBadge';
-import { displayFraction, progressTone } from '../jobs/jobView';
 import { ImportError } from './ImportError';
 
 interface ImportProgressProps {
@@ -17,14 +15,9 @@ export function ImportProgress({ job, startError }: ImportProgressProps) {
   if (!job) return null;
   return (
     <div className="import-progress" data-testid="import-progress" data-state={job.state} data-job-id={job.id}>
-      <div className="report-job">
-        <JobStateBadge state={job.state} />
-        <ProgressBar fraction={displayFraction(job)} label="Import progress" tone={progressTone(job)} showPercent />
-        <span className="ellipsis muted" title={job.progress.message}>
-          {job.progress.message}
-        </span>
+      <JobProgress job={job} compact testIdPrefix="import">
         <a href={routeHash({ page: 'jobs', jobId: job.id })}>Open job</a>
-      </div>
+      </JobProgress>
       {job.state === 'succeeded' && <p data-testid="import-done">Imported. The new model is selected below.</p>}
       {job.error && <ImportError error={job.error} />}
     </div>

@@ -54,7 +54,13 @@ export function MemoryFitPanel({ model }: MemoryFitPanelProps) {
     : [];
 
   return (
-    <section className="detail-section" aria-labelledby="memory-fit-title" data-testid="memory-fit" data-verdict={fit?.verdict ?? ''} aria-busy={state.status === 'loading'}>
+    <section
+      className="detail-section"
+      aria-labelledby="memory-fit-title"
+      data-testid="memory-fit"
+      data-verdict={fit?.verdict ?? ''}
+      aria-busy={state.status === 'loading'}
+    >
       <div className="section-header">
         <h3 id="memory-fit-title">Memory fit</h3>
         <label className="inline-field">

@@ -38,8 +38,8 @@ export function ModelCodeSection({ model }: ModelCodeSectionProps) {
     <section className="detail-section model-code" aria-labelledby="model-code-title" data-testid="model-code">
       <h3 id="model-code-title">This model runs its own code</h3>
       <p className="muted">
-        Python libraries would run code from this folder when they load it. Jobs refuse to, unless you allow it for this model after reviewing the files
-        below. A file that changes after you allow it is refused again.
+        Python libraries would run code from this folder when they load it. Jobs refuse to, unless you allow it for this model after reviewing the files below.
+        A file that changes after you allow it is refused again.
       </p>
       {code.autoMap.length > 0 && (
         <ul className="model-code-automap" data-testid="model-code-automap">
@@ -52,33 +52,33 @@ export function ModelCodeSection({ model }: ModelCodeSectionProps) {
       )}
       {code.files.length > 0 && (
         <div className="table-scroll">
-        <table className="table" data-testid="model-code-files">
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Size</th>
-              <th scope="col">sha256</th>
-            </tr>
-          </thead>
-          <tbody>
-            {code.files.map((f) => {
-              const allowed = consent?.files.find((c) => c.path === f.path);
-              return (
-                <tr key={f.path}>
-                  <td>
-                    <code>{f.path}</code>
-                  </td>
-                  <td>{f.kind === 'pickle' ? 'pickle checkpoint' : 'Python'}</td>
-                  <td>{formatBytes(f.sizeBytes)}</td>
-                  <td className="mono" title={allowed?.sha256 ?? f.sha256 ?? ''}>
-                    {(allowed?.sha256 ?? f.sha256 ?? 'hashed when allowed').slice(0, 16)}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+          <table className="table" data-testid="model-code-files">
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Size</th>
+                <th scope="col">sha256</th>
+              </tr>
+            </thead>
+            <tbody>
+              {code.files.map((f) => {
+                const allowed = consent?.files.find((c) => c.path === f.path);
+                return (
+                  <tr key={f.path}>
+                    <td>
+                      <code>{f.path}</code>
+                    </td>
+                    <td>{f.kind === 'pickle' ? 'pickle checkpoint' : 'Python'}</td>
+                    <td>{formatBytes(f.sizeBytes)}</td>
+                    <td className="mono" title={allowed?.sha256 ?? f.sha256 ?? ''}>
+                      {(allowed?.sha256 ?? f.sha256 ?? 'hashed when allowed').slice(0, 16)}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
         </div>
       )}
       {consent ? (
@@ -91,8 +91,8 @@ export function ModelCodeSection({ model }: ModelCodeSectionProps) {
       ) : (
         <div className="model-code-actions">
           <label className="model-code-check">
-            <input type="checkbox" checked={reviewed} onChange={(e) => setReviewed(e.target.checked)} data-testid="model-code-reviewed" />
-            I reviewed these files and trust them to run on this machine
+            <input type="checkbox" checked={reviewed} onChange={(e) => setReviewed(e.target.checked)} data-testid="model-code-reviewed" />I reviewed these files
+            and trust them to run on this machine
           </label>
           <button type="button" className="button" disabled={!reviewed || busy} onClick={() => void setTrust(true)} data-testid="model-code-allow">
             Allow this model&apos;s code

@@ -35,7 +35,8 @@ export function ModelDetail({ model, id, onClose }: ModelDetailProps) {
         <>
           {model.missing && (
             <p className="notice" role="alert" data-testid="model-detail-missing">
-              <span className="badge badge-danger">File missing</span> <span className="mono selectable">{model.path}</span> is not on disk: put it back, or delete the model.
+              <span className="badge badge-danger">File missing</span> <span className="mono selectable">{model.path}</span> is not on disk: put it back, or
+              delete the model.
             </p>
           )}
           <ModelActions model={model} />

@@ -13,9 +13,15 @@ const orDash = (v: string | number | null | undefined): string => (v == null || 
 /** Where the model is, what it is, and its shape. */
 export function ModelFacts({ model }: ModelFactsProps) {
   const i = model.inspection;
-  const heads = i.headCount == null ? '—' : i.headCountKv != null && i.headCountKv !== i.headCount ? `${i.headCount} (KV ${i.headCountKv})` : String(i.headCount);
+  const heads =
+    i.headCount == null ? '—' : i.headCountKv != null && i.headCountKv !== i.headCount ? `${i.headCount} (KV ${i.headCountKv})` : String(i.headCount);
   const facts: Fact[] = [
-    ['Path', <span className="mono selectable" data-testid="model-path">{model.path}</span>],
+    [
+      'Path',
+      <span className="mono selectable" data-testid="model-path">
+        {model.path}
+      </span>,
+    ],
     [
       'SHA-256',
       <span className="hash-row">
@@ -28,14 +34,24 @@ export function ModelFacts({ model }: ModelFactsProps) {
     ['Source', SOURCE_LABELS[model.source]],
     ['From', <span className="mono selectable">{orDash(model.sourceRef)}</span>],
     ['Format', FORMAT_LABELS[model.format]],
-    ['Architecture', <span className="mono" data-testid="model-architecture">{orDash(i.architecture)}</span>],
+    [
+      'Architecture',
+      <span className="mono" data-testid="model-architecture">
+        {orDash(i.architecture)}
+      </span>,
+    ],
     [
       'Parameters',
       <span data-testid="model-params" data-value={i.parameterCount ?? ''}>
         {i.parameterCount == null ? '—' : `${formatParams(i.parameterCount)} (${formatCount(i.parameterCount)})`}
       </span>,
     ],
-    ['Quantization', <span className="mono" data-testid="model-quantization">{orDash(i.quantization)}</span>],
+    [
+      'Quantization',
+      <span className="mono" data-testid="model-quantization">
+        {orDash(i.quantization)}
+      </span>,
+    ],
     ['Context length', <span data-testid="model-context">{formatCount(i.contextLength)}</span>],
     ['Vocabulary', <span data-testid="model-vocab">{formatCount(i.vocabSize)}</span>],
     ['Layers', <span data-testid="model-layers">{formatCount(i.layerCount)}</span>],

@@ -1,70 +1,39 @@
-import { useState } from 'react';
-import { ErrorNote } from '../../components/ErrorNote';
-import type { LibraryModel } from '../../state/models';
-import { useModelUpdate } from './useModelUpdate';
+import { api, errorMessage } from '../../api/client';
+import { InlineEdit } from '../../components/InlineEdit';
+import { useModels, type LibraryModel } from '../../state/models';
 
 interface ModelNameProps {
   model: LibraryModel;
 }
 
-/** The model's name; Rename edits it in place (Enter saves, Escape cancels). */
-export function ModelName({ model }: ModelNameProps) {
-  const { save, saving, error } = useModelUpdate(model.id);
-  const [draft, setDraft] = useState<string | null>(null);
+const validateName = (name: string): string | null => (name.trim() ? null : 'A model needs a name.');
 
-  const commit = async (): Promise<void> => {
-    if (draft === null) return;
-    const name = draft.trim();
-    if (!name || name === model.name) {
-      setDraft(null);
-      return;
+/** The model's name, renamed in place: click it (or Rename), Enter saves, Escape cancels. */
+export function ModelName({ model }: ModelNameProps) {
+  const replace = useModels((s) => s.replace);
+  const rename = async (name: string): Promise<void> => {
+    try {
+      replace(await api.models.update.mutate({ id: model.id, name: name.trim() }));
+    } catch (e) {
+      throw new Error(errorMessage(e));
     }
-    if (await save({ name })) setDraft(null);
   };
 
   return (
     <div className="detail-title">
-      {draft === null ? (
-        <div className="title-row">
-          <h2 data-testid="model-name">{model.name}</h2>
-          <button type="button" className="button button-ghost button-small" onClick={() => setDraft(model.name)} data-testid="model-rename">
-            Rename
-          </button>
-        </div>
-      ) : (
-        <form
-          className="title-row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void commit();
-          }}
-        >
-          <input
-            className="input"
-            aria-label="Model name"
-            value={draft}
-            maxLength={200}
-            autoFocus
-            disabled={saving}
-            onChange={(e) => setDraft(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') {
-                e.stopPropagation();
-                setDraft(null);
-              }
-            }}
-            data-testid="model-name-input"
-          />
-          <button type="submit" className="button button-small" disabled={saving} data-testid="model-name-save">
-            Save
-          </button>
-          <button type="button" className="button button-ghost button-small" onClick={() => setDraft(null)}>
-            Cancel
-          </button>
-        </form>
-      )}
+      <InlineEdit
+        value={model.name}
+        onSave={rename}
+        label="Model name"
+        validate={validateName}
+        maxLength={200}
+        heading="h2"
+        editLabel="Rename"
+        className="title-row"
+        testId="model-name"
+        editTestId="model-rename"
+      />
       <span className="mono muted selectable">{model.id}</span>
-      {error && <ErrorNote message={error} testId="model-name-error" />}
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { HfCachePanel } from './HfCachePanel';
 import { ImportForm } from './ImportForm';
 import { ModelDetail } from './ModelDetail';
 import { ModelFilters } from './ModelFilters';
-import { ModelTable } from './ModelTable';
+import { DEFAULT_SORT, ModelTable } from './ModelTable';
 import { filterModels, sortModels, type Sort } from './modelView';
 
 /** The models in the library: a filterable, sortable table and the selected model's detail. */
@@ -18,7 +18,7 @@ export function MyModelsTab() {
   const select = useModels((s) => s.select);
   const [text, setText] = useState('');
   const [formats, setFormats] = useState<ReadonlySet<ModelFormat>>(new Set());
-  const [sort, setSort] = useState<Sort>({ key: 'created', dir: 'desc' });
+  const [sort, setSort] = useState<Sort>(DEFAULT_SORT);
   const [importing, setImporting] = useState(false);
 
   const shown = useMemo(() => sortModels(filterModels(models, text, formats), sort), [models, text, formats, sort]);
@@ -29,13 +29,7 @@ export function MyModelsTab() {
       <div className="split-main">
         <div className="toolbar">
           <ModelFilters models={models} text={text} onText={setText} formats={formats} onFormats={setFormats} />
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => setImporting((v) => !v)}
-            aria-expanded={importing}
-            data-testid="import-open"
-          >
+          <button type="button" className="button button-primary" onClick={() => setImporting((v) => !v)} aria-expanded={importing} data-testid="import-open">
             Import…
           </button>
         </div>
@@ -53,16 +47,10 @@ export function MyModelsTab() {
             No model matches the filter.
           </p>
         )}
-        {shown.length > 0 && (
-          <div className="table-scroll">
-            <ModelTable models={shown} sort={sort} onSort={setSort} selectedId={selectedId} onSelect={select} />
-          </div>
-        )}
+        {shown.length > 0 && <ModelTable models={shown} sort={sort} onSort={setSort} selectedId={selectedId} onSelect={select} />}
         <HfCachePanel />
       </div>
-      {selectedId && (
-        <ModelDetail key={selectedId} model={selected} id={selectedId} onClose={() => select(null)} />
-      )}
+      {selectedId && <ModelDetail key={selectedId} model={selected} id={selectedId} onClose={() => select(null)} />}
     </div>
   );
 }

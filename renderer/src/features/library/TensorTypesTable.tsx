@@ -19,8 +19,12 @@ export function TensorTypesTable({ tensorTypes }: TensorTypesTableProps) {
             <tr>
               <th scope="col">Family</th>
               <th scope="col">Type</th>
-              <th scope="col" className="num">Tensors</th>
-              <th scope="col" className="num">Parameters</th>
+              <th scope="col" className="num">
+                Tensors
+              </th>
+              <th scope="col" className="num">
+                Parameters
+              </th>
             </tr>
           </thead>
           <tbody>

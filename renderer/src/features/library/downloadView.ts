@@ -1,6 +1,7 @@
+import { modelDownloadJob } from '../../../../shared/hub';
 import type { Job } from '../../api/types';
 
-export const DOWNLOAD_KIND = 'model.download';
+export const DOWNLOAD_KIND = modelDownloadJob.kind;
 
 export const isDownload = (job: Job): boolean => job.kind === DOWNLOAD_KIND;
 /** Under way or waiting to start: what the Downloads tab's badge counts. */

@@ -93,9 +93,7 @@ export function filterModels(models: readonly LibraryModel[], text: string, form
   return models.filter((m) => {
     if (formats.size > 0 && !formats.has(m.format)) return false;
     if (words.length === 0) return true;
-    const hay = [m.name, m.format, m.inspection.architecture, m.inspection.quantization, m.source, m.sourceRef, m.path, ...m.tags]
-      .join(' ')
-      .toLowerCase();
+    const hay = [m.name, m.format, m.inspection.architecture, m.inspection.quantization, m.source, m.sourceRef, m.path, ...m.tags].join(' ').toLowerCase();
     return words.every((w) => hay.includes(w));
   });
 }
